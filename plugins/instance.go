@@ -1,0 +1,167 @@
+package plugins
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+
+	"github.com/socklet/socklet/abi"
+)
+
+// eventKind is a guest export the host calls for an event.
+type eventKind int
+
+const (
+	kindOpen eventKind = iota
+	kindText
+	kindBinary
+	kindPong
+	kindClose
+	kindTimer
+	kindResume
+	numKinds
+)
+
+var kindNames = [numKinds]string{"open", "text", "binary", "pong", "close", "timer", "resume"}
+
+var kindExports = [numKinds]string{
+	abi.ExportOpen, abi.ExportText, abi.ExportBinary, abi.ExportPong,
+	abi.ExportClose, abi.ExportTimer, abi.ExportResume,
+}
+
+func (k eventKind) String() string { return kindNames[k] }
+
+// instKey is the context key under which a guest call's context carries its
+// *instance, for the host functions.
+type instKey struct{}
+
+// instance is one wazero instance of a route's module. Only the goroutine
+// holding its slot's mutex may call into it.
+type instance struct {
+	slot *slot
+	mod  api.Module
+	mem  api.Memory
+	lm   *linearMemory
+	wd   *watchdog
+
+	// ctx is the context of every call: it carries the instance for the host
+	// functions, and the watchdog cancels it when a call overruns. One
+	// context for the instance's life: no allocation per call.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	alloc    api.Function
+	fns      [numKinds]api.Function // nil when not exported
+	stack    [4]uint64              // parameters and results of calls
+	timeout  uint64                 // ticks of the watchdog
+	deadline atomic.Uint64          // see watchdog
+
+	stdout, stderr *lineWriter
+}
+
+// instantiate creates an instance of mod for slot s, with s's route memory
+// limit, and runs _initialize when mod exports it.
+func (s *slot) instantiate(ctx context.Context, mod *Module) (*instance, error) {
+	r := s.r
+	limit := r.memLimit
+	memDef := mod.shape.memories[abi.MemoryExport]
+	if max, ok := memDef.Max(); ok && uint64(max)*pageSize < limit {
+		limit = uint64(max) * pageSize
+	}
+	if min := uint64(memDef.Min()) * pageSize; min > limit {
+		return nil, fmt.Errorf("plugins: %s needs %d pages of memory at start, the route's limit is %d", mod.name, memDef.Min(), r.memLimit/pageSize)
+	}
+	lm, err := newLinearMemory(limit)
+	if err != nil {
+		return nil, err
+	}
+	in := &instance{slot: s, lm: lm, wd: r.rt.wd, timeout: r.timeoutTicks}
+	in.stdout = newLineWriter(r.log, "stdout")
+	in.stderr = newLineWriter(r.log, "stderr")
+	cfg := wazero.NewModuleConfig().
+		WithName("").
+		WithArgs(r.name).
+		WithStdout(in.stdout).
+		WithStderr(in.stderr).
+		WithSysWalltime().
+		WithSysNanotime().
+		WithRandSource(rand.Reader).
+		WithStartFunctions()
+	m, err := r.rt.wr.InstantiateModule(experimental.WithMemoryAllocator(ctx, lm.allocator()), mod.compiled, cfg)
+	if err != nil {
+		lm.release()
+		return nil, fmt.Errorf("plugins: instantiating %s: %w", mod.name, err)
+	}
+	in.mod = m
+	in.mem = m.ExportedMemory(abi.MemoryExport)
+	in.alloc = m.ExportedFunction(abi.ExportAlloc)
+	for k := range numKinds {
+		in.fns[k] = m.ExportedFunction(kindExports[k])
+	}
+	base, cancel := context.WithCancel(context.Background())
+	in.ctx, in.cancel = context.WithValue(base, instKey{}, in), cancel
+	in.wd.add(in)
+	if init := m.ExportedFunction(abi.InitializeExport); init != nil {
+		if err := in.call(init, nil); err != nil {
+			in.dispose()
+			return nil, fmt.Errorf("plugins: %s: %s: %w", mod.name, abi.InitializeExport, err)
+		}
+	}
+	return in, nil
+}
+
+// call runs fn with its parameters in stack (results replace them) under
+// the instance's deadline. An error means the instance is unusable: it
+// wraps ErrTimeout or ErrTrap.
+func (in *instance) call(fn api.Function, stack []uint64) error {
+	d := in.wd.clock.Load() + in.timeout
+	in.deadline.Store(d)
+	err := fn.CallWithStack(in.ctx, stack)
+	if !in.deadline.CompareAndSwap(d, 0) {
+		return fmt.Errorf("%w (%s)", ErrTimeout, fn.Definition().Name())
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrTrap, err)
+	}
+	return nil
+}
+
+// deliver calls the export of kind for connection h with payload p (copied
+// into room from socklet_alloc; (0, 0) when empty) and, for close, code.
+func (in *instance) deliver(kind eventKind, h uint64, p []byte, code int) error {
+	var ptr uint32
+	if len(p) > 0 {
+		in.stack[0] = uint64(len(p))
+		if err := in.call(in.alloc, in.stack[:1]); err != nil {
+			return err
+		}
+		ptr = uint32(in.stack[0])
+		if ptr == 0 || !in.mem.Write(ptr, p) {
+			return fmt.Errorf("%w: room %d for %d bytes", ErrAlloc, ptr, len(p))
+		}
+	}
+	st := in.stack[:]
+	st[0] = h
+	if kind == kindClose {
+		st[1], st[2], st[3] = uint64(uint32(int32(code))), uint64(ptr), uint64(len(p))
+		return in.call(in.fns[kind], st[:4])
+	}
+	st[1], st[2] = uint64(ptr), uint64(len(p))
+	return in.call(in.fns[kind], st[:3])
+}
+
+// dispose closes the instance and frees its memory. The caller holds the
+// slot's mutex (no call is running).
+func (in *instance) dispose() {
+	in.wd.remove(in)
+	in.cancel()
+	_ = in.mod.Close(context.Background())
+	in.lm.release()
+	in.stdout.flush()
+	in.stderr.flush()
+}

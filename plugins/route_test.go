@@ -1,0 +1,54 @@
+package plugins
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestEcho(t *testing.T) {
+	rt := newTestRuntime(t)
+	var logs logBuffer
+	r := newTestRoute(t, rt, compile(t, rt, "echo.wasm"), RouteConfig{Logger: logs.logger()})
+	c := newRecorder()
+	h := open(t, r, c)
+	ctx := context.Background()
+	if err := r.Text(ctx, h, []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Binary(ctx, h, []byte{0, 1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Text(ctx, h, nil); err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("x", 200000) // needs memory.grow in socklet_alloc
+	if err := r.Text(ctx, h, []byte(big)); err != nil {
+		t.Fatal(err)
+	}
+	got := c.messages()
+	want := []msg{{true, "hello"}, {false, "\x00\x01\x02"}, {true, ""}, {true, big}}
+	if len(got) != len(want) {
+		t.Fatalf("got %d messages, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("message %d: got %.40s, want %.40s", i, got[i], want[i])
+		}
+	}
+	if err := r.Closed(ctx, h, 1000, "bye"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Closed(ctx, h, 1000, "bye"); err != ErrUnknownHandle {
+		t.Fatalf("second Closed: %v, want ErrUnknownHandle", err)
+	}
+	if err := r.Text(ctx, h, []byte("late")); err != ErrUnknownHandle {
+		t.Fatalf("Text after Closed: %v, want ErrUnknownHandle", err)
+	}
+	if n := r.Connections(); n != 0 {
+		t.Fatalf("Connections() = %d after Closed", n)
+	}
+	if !strings.Contains(logs.String(), "msg=accepted") {
+		t.Errorf("log of on_open missing; log:\n%s", logs.String())
+	}
+}
