@@ -1,0 +1,3 @@
+module github.com/socklet/socklet/sdk/go
+
+go 1.25
