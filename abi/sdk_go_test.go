@@ -244,7 +244,7 @@ func TestGoSDKConstants(t *testing.T) {
 		"InfoPath": int64(InfoPath), "InfoQuery": int64(InfoQuery), "InfoRemoteAddr": int64(InfoRemoteAddr),
 		"InfoSubprotocol": int64(InfoSubprotocol), "InfoOrigin": int64(InfoOrigin),
 		"LevelDebug": int64(LogDebug), "LevelInfo": int64(LogInfo), "LevelWarn": int64(LogWarn),
-		"LevelError": int64(LogError),
+		"LevelError":        int64(LogError),
 		"MaxControlPayload": MaxControlPayload, "MaxCloseReason": MaxCloseReason, "MaxTopic": MaxTopic,
 		"MaxAttachment": MaxAttachment, "MaxTimers": MaxTimers, "MaxSubscriptions": MaxSubscriptions,
 		"MaxLogLine": MaxLogLine,
