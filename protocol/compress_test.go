@@ -1,0 +1,644 @@
+package protocol
+
+import (
+	"bytes"
+	"compress/flate"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// jsonLike returns n bytes of repetitive but not trivial JSON-ish text, the
+// same for the same seed.
+func jsonLike(n int, seed uint64) []byte {
+	r := rand.New(rand.NewPCG(seed, 7))
+	words := []string{"user", "message", "timestamp", "room", "id", "text", "true", "false", "null", "hello", "world"}
+	var b bytes.Buffer
+	for b.Len() < n {
+		fmt.Fprintf(&b, `{"%s":"%s","%s":%d},`, words[r.IntN(len(words))], words[r.IntN(len(words))], words[r.IntN(len(words))], r.IntN(100000))
+	}
+	return b.Bytes()[:n]
+}
+
+// randomBytes returns n incompressible bytes, the same for the same seed.
+func randomBytes(n int, seed uint64) []byte {
+	r := rand.New(rand.NewPCG(seed, 11))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+func TestNegotiateDeflate(t *testing.T) {
+	on := CompressionOptions{Enabled: true}
+	tests := []struct {
+		name    string
+		offers  []string
+		opts    CompressionOptions
+		ok      bool
+		resp    string
+		want    deflateParams
+		wantErr bool
+	}{
+		{name: "disabled", offers: []string{"permessage-deflate"}, opts: CompressionOptions{}},
+		{name: "no header", opts: on},
+		{name: "plain", offers: []string{"permessage-deflate"}, opts: on, ok: true,
+			resp: "permessage-deflate", want: deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+		{name: "case and spaces", offers: []string{"  Permessage-Deflate ;  Client_Max_Window_Bits  "}, opts: on, ok: true,
+			resp: "permessage-deflate", want: deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+		{name: "browser offer", offers: []string{"permessage-deflate; client_max_window_bits"}, opts: on, ok: true,
+			resp: "permessage-deflate", want: deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+		{name: "server_no_context_takeover requested", offers: []string{"permessage-deflate; server_no_context_takeover"}, opts: on, ok: true,
+			resp: "permessage-deflate; server_no_context_takeover", want: deflateParams{serverNoContextTakeover: true, serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+		{name: "server_no_context_takeover imposed", offers: []string{"permessage-deflate"}, opts: CompressionOptions{Enabled: true, ServerNoContextTakeover: true}, ok: true,
+			resp: "permessage-deflate; server_no_context_takeover", want: deflateParams{serverNoContextTakeover: true, serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+		{name: "client_no_context_takeover offered is echoed", offers: []string{"permessage-deflate; client_no_context_takeover"}, opts: on, ok: true,
+			resp: "permessage-deflate; client_no_context_takeover", want: deflateParams{clientNoContextTakeover: true, serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+		{name: "client_no_context_takeover imposed", offers: []string{"permessage-deflate"}, opts: CompressionOptions{Enabled: true, ClientNoContextTakeover: true}, ok: true,
+			resp: "permessage-deflate; client_no_context_takeover", want: deflateParams{clientNoContextTakeover: true, serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+		{name: "server_max_window_bits requested", offers: []string{"permessage-deflate; server_max_window_bits=10"}, opts: on, ok: true,
+			resp: "permessage-deflate; server_max_window_bits=10", want: deflateParams{serverMaxWindowBits: 10, clientMaxWindowBits: 15}},
+		{name: "server_max_window_bits quoted", offers: []string{`permessage-deflate; server_max_window_bits="9"`}, opts: on, ok: true,
+			resp: "permessage-deflate; server_max_window_bits=9", want: deflateParams{serverMaxWindowBits: 9, clientMaxWindowBits: 15}},
+		{name: "server_max_window_bits smaller of both", offers: []string{"permessage-deflate; server_max_window_bits=12"}, opts: CompressionOptions{Enabled: true, ServerMaxWindowBits: 10}, ok: true,
+			resp: "permessage-deflate; server_max_window_bits=10", want: deflateParams{serverMaxWindowBits: 10, clientMaxWindowBits: 15}},
+		{name: "server_max_window_bits imposed", offers: []string{"permessage-deflate"}, opts: CompressionOptions{Enabled: true, ServerMaxWindowBits: 11}, ok: true,
+			resp: "permessage-deflate; server_max_window_bits=11", want: deflateParams{serverMaxWindowBits: 11, clientMaxWindowBits: 15}},
+		{name: "client_max_window_bits with value is answered", offers: []string{"permessage-deflate; client_max_window_bits=12"}, opts: on, ok: true,
+			resp: "permessage-deflate; client_max_window_bits=12", want: deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 12}},
+		{name: "client_max_window_bits imposed", offers: []string{"permessage-deflate; client_max_window_bits"}, opts: CompressionOptions{Enabled: true, ClientMaxWindowBits: 9}, ok: true,
+			resp: "permessage-deflate; client_max_window_bits=9", want: deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 9}},
+		{name: "client_max_window_bits not offered cannot be imposed", offers: []string{"permessage-deflate"}, opts: CompressionOptions{Enabled: true, ClientMaxWindowBits: 9}, ok: true,
+			resp: "permessage-deflate", want: deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+		{name: "all four", offers: []string{"permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=8; client_max_window_bits=8"}, opts: on, ok: true,
+			resp: "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=8; client_max_window_bits=8",
+			want: deflateParams{true, true, 8, 8}},
+		{name: "other extension skipped", offers: []string{"x-webkit-deflate-frame, permessage-deflate"}, opts: on, ok: true,
+			resp: "permessage-deflate", want: deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+		{name: "only other extensions", offers: []string{"x-foo; a=1, x-bar"}, opts: on},
+		{name: "first acceptable offer wins", offers: []string{"permessage-deflate; server_max_window_bits=10, permessage-deflate"}, opts: on, ok: true,
+			resp: "permessage-deflate; server_max_window_bits=10", want: deflateParams{serverMaxWindowBits: 10, clientMaxWindowBits: 15}},
+		{name: "bad first offer declined, second taken", offers: []string{"permessage-deflate; server_max_window_bits=16", "permessage-deflate; client_no_context_takeover"}, opts: on, ok: true,
+			resp: "permessage-deflate; client_no_context_takeover", want: deflateParams{clientNoContextTakeover: true, serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+		{name: "offers over several lines", offers: []string{"x-foo", "permessage-deflate; unknown", "permessage-deflate;server_max_window_bits=15"}, opts: on, ok: true,
+			resp: "permessage-deflate; server_max_window_bits=15", want: deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+		{name: "empty list elements", offers: []string{", ,permessage-deflate,,"}, opts: on, ok: true,
+			resp: "permessage-deflate", want: deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+
+		// Declined offers (RFC 7692 section 5): no compression, no error.
+		{name: "unknown parameter", offers: []string{"permessage-deflate; foo"}, opts: on},
+		{name: "duplicate parameter", offers: []string{"permessage-deflate; server_no_context_takeover; server_no_context_takeover"}, opts: on},
+		{name: "duplicate window", offers: []string{"permessage-deflate; client_max_window_bits; client_max_window_bits=10"}, opts: on},
+		{name: "no_context_takeover with value", offers: []string{"permessage-deflate; client_no_context_takeover=1"}, opts: on},
+		{name: "server_max_window_bits without value", offers: []string{"permessage-deflate; server_max_window_bits"}, opts: on},
+		{name: "window 7", offers: []string{"permessage-deflate; server_max_window_bits=7"}, opts: on},
+		{name: "window 16", offers: []string{"permessage-deflate; client_max_window_bits=16"}, opts: on},
+		{name: "window leading zero", offers: []string{"permessage-deflate; server_max_window_bits=09"}, opts: on},
+		{name: "window sign", offers: []string{"permessage-deflate; server_max_window_bits=+9"}, opts: on},
+		{name: "window not a number", offers: []string{"permessage-deflate; client_max_window_bits=x"}, opts: on},
+		{name: "window empty quoted", offers: []string{`permessage-deflate; client_max_window_bits=""`}, opts: on, wantErr: true},
+
+		// Header syntax errors (RFC 6455 section 9.1): 400.
+		{name: "lone semicolon", offers: []string{"permessage-deflate;"}, opts: on, wantErr: true},
+		{name: "missing name", offers: []string{"; server_no_context_takeover"}, opts: on, wantErr: true},
+		{name: "bad separator", offers: []string{"permessage-deflate server_no_context_takeover"}, opts: on, wantErr: true},
+		{name: "equals without value", offers: []string{"permessage-deflate; server_max_window_bits="}, opts: on, wantErr: true},
+		{name: "unterminated quote", offers: []string{`permessage-deflate; server_max_window_bits="10`}, opts: on, wantErr: true},
+		{name: "quoted non-token", offers: []string{`permessage-deflate; server_max_window_bits="1 0"`}, opts: on, wantErr: true},
+		{name: "control character", offers: []string{"permessage-deflate\x00"}, opts: on, wantErr: true},
+		{name: "syntax error in a later line", offers: []string{"permessage-deflate", "x=;"}, opts: on, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, resp, ok, err := negotiateDeflate(tt.offers, tt.opts)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if err != nil {
+				if !errors.Is(err, errBadExtension) {
+					t.Errorf("err %v does not wrap errBadExtension", err)
+				}
+				return
+			}
+			if ok != tt.ok || resp != tt.resp || p != tt.want {
+				t.Fatalf("got (%+v, %q, %v), want (%+v, %q, %v)", p, resp, ok, tt.want, tt.resp, tt.ok)
+			}
+			if !ok {
+				return
+			}
+			// The response must satisfy a client that made this offer with
+			// default windows.
+			cp, enabled, err := acceptDeflateResponse([]string{resp}, CompressionOptions{Enabled: true})
+			if err != nil || !enabled {
+				t.Fatalf("client rejects our response %q: %v", resp, err)
+			}
+			if cp.serverNoContextTakeover != p.serverNoContextTakeover || cp.serverMaxWindowBits != p.serverMaxWindowBits ||
+				(p.clientMaxWindowBits < 15 && cp.clientMaxWindowBits != p.clientMaxWindowBits) {
+				t.Errorf("client reads %+v from %q, server has %+v", cp, resp, p)
+			}
+		})
+	}
+}
+
+func TestDeflateOffer(t *testing.T) {
+	tests := []struct {
+		opts CompressionOptions
+		want string
+	}{
+		{CompressionOptions{}, ""},
+		{CompressionOptions{Enabled: true}, "permessage-deflate; client_max_window_bits"},
+		{CompressionOptions{Enabled: true, ServerNoContextTakeover: true, ClientNoContextTakeover: true, ServerMaxWindowBits: 10, ClientMaxWindowBits: 9},
+			"permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=9"},
+		{CompressionOptions{Enabled: true, ServerMaxWindowBits: 15, ClientMaxWindowBits: 15}, "permessage-deflate; client_max_window_bits"},
+	}
+	for _, tt := range tests {
+		if got := deflateOffer(tt.opts); got != tt.want {
+			t.Errorf("deflateOffer(%+v) = %q, want %q", tt.opts, got, tt.want)
+		}
+		if tt.want == "" {
+			continue
+		}
+		// Our own server accepts our own offer and gives what was asked.
+		p, resp, ok, err := negotiateDeflate([]string{tt.want}, CompressionOptions{Enabled: true})
+		if err != nil || !ok {
+			t.Fatalf("server declines %q: %v", tt.want, err)
+		}
+		cp, enabled, err := acceptDeflateResponse([]string{resp}, tt.opts)
+		if err != nil || !enabled {
+			t.Fatalf("client rejects %q: %v", resp, err)
+		}
+		if cp != p {
+			t.Errorf("offer %q: client params %+v, server params %+v", tt.want, cp, p)
+		}
+	}
+}
+
+func TestAcceptDeflateResponse(t *testing.T) {
+	on := CompressionOptions{Enabled: true}
+	tests := []struct {
+		name    string
+		header  []string
+		opts    CompressionOptions
+		enabled bool
+		want    deflateParams
+		wantErr bool
+	}{
+		{name: "no extension", opts: on},
+		{name: "empty value", header: []string{""}, opts: on},
+		{name: "plain", header: []string{"permessage-deflate"}, opts: on, enabled: true, want: deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+		{name: "server_no_context_takeover not asked", header: []string{"permessage-deflate; server_no_context_takeover"}, opts: on, enabled: true,
+			want: deflateParams{serverNoContextTakeover: true, serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+		{name: "client_no_context_takeover imposed", header: []string{"permessage-deflate; client_no_context_takeover"}, opts: on, enabled: true,
+			want: deflateParams{clientNoContextTakeover: true, serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+		{name: "client_no_context_takeover asked, not echoed", header: []string{"permessage-deflate"}, opts: CompressionOptions{Enabled: true, ClientNoContextTakeover: true}, enabled: true,
+			want: deflateParams{clientNoContextTakeover: true, serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+		{name: "server window smaller than asked", header: []string{"permessage-deflate; server_max_window_bits=9"}, opts: CompressionOptions{Enabled: true, ServerMaxWindowBits: 10}, enabled: true,
+			want: deflateParams{serverMaxWindowBits: 9, clientMaxWindowBits: 15}},
+		{name: "server window not asked", header: []string{"permessage-deflate; server_max_window_bits=12"}, opts: on, enabled: true,
+			want: deflateParams{serverMaxWindowBits: 12, clientMaxWindowBits: 15}},
+		{name: "client window imposed", header: []string{"permessage-deflate; client_max_window_bits=8"}, opts: on, enabled: true,
+			want: deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 8}},
+		{name: "client window kept when not answered", header: []string{"permessage-deflate"}, opts: CompressionOptions{Enabled: true, ClientMaxWindowBits: 10}, enabled: true,
+			want: deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 10}},
+
+		{name: "not offered at all", header: []string{"permessage-deflate"}, opts: CompressionOptions{}, wantErr: true},
+		{name: "other extension", header: []string{"x-foo"}, opts: on, wantErr: true},
+		{name: "two extensions", header: []string{"permessage-deflate, permessage-deflate"}, opts: on, wantErr: true},
+		{name: "two lines", header: []string{"permessage-deflate", "x-foo"}, opts: on, wantErr: true},
+		{name: "unknown parameter", header: []string{"permessage-deflate; foo=1"}, opts: on, wantErr: true},
+		{name: "duplicate", header: []string{"permessage-deflate; client_no_context_takeover; client_no_context_takeover"}, opts: on, wantErr: true},
+		{name: "no_context_takeover with value", header: []string{"permessage-deflate; server_no_context_takeover=true"}, opts: on, wantErr: true},
+		{name: "server window larger than asked", header: []string{"permessage-deflate; server_max_window_bits=11"}, opts: CompressionOptions{Enabled: true, ServerMaxWindowBits: 10}, wantErr: true},
+		{name: "client window larger than asked", header: []string{"permessage-deflate; client_max_window_bits=11"}, opts: CompressionOptions{Enabled: true, ClientMaxWindowBits: 10}, wantErr: true},
+		{name: "client window without value", header: []string{"permessage-deflate; client_max_window_bits"}, opts: on, wantErr: true},
+		{name: "server window without value", header: []string{"permessage-deflate; server_max_window_bits"}, opts: on, wantErr: true},
+		{name: "window out of range", header: []string{"permessage-deflate; server_max_window_bits=16"}, opts: on, wantErr: true},
+		{name: "syntax", header: []string{"permessage-deflate;;"}, opts: on, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, enabled, err := acceptDeflateResponse(tt.header, tt.opts)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if err != nil {
+				if !errors.Is(err, errBadExtension) {
+					t.Errorf("err %v does not wrap errBadExtension", err)
+				}
+				return
+			}
+			if enabled != tt.enabled || p != tt.want {
+				t.Fatalf("got (%+v, %v), want (%+v, %v)", p, enabled, tt.want, tt.enabled)
+			}
+		})
+	}
+}
+
+func TestValidateCompressionOptions(t *testing.T) {
+	if err := validateCompressionOptions(CompressionOptions{Enabled: true, ServerMaxWindowBits: 8, ClientMaxWindowBits: 15, Level: 9}); err != nil {
+		t.Errorf("valid options: %v", err)
+	}
+	err := validateCompressionOptions(CompressionOptions{ServerMaxWindowBits: 7, ClientMaxWindowBits: 16, Level: 10})
+	if err == nil {
+		t.Fatal("invalid options accepted")
+	}
+	for _, s := range []string{"ServerMaxWindowBits", "ClientMaxWindowBits", "Level"} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q does not name %s", err, s)
+		}
+	}
+}
+
+// pair returns the server's compressor and the client's decompressor for p.
+func pair(p deflateParams, opts CompressionOptions) (*compressor, *decompressor) {
+	return newCompressor(p, true, opts), newDecompressor(p, false)
+}
+
+func TestDeflateRoundTrip(t *testing.T) {
+	const threshold = 64
+	sizes := []int{0, 1, threshold - 1, threshold, 1000, 64 << 10, 1 << 20}
+	modes := []struct {
+		name string
+		p    deflateParams
+	}{
+		{"context takeover", deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+		{"no context takeover", deflateParams{serverNoContextTakeover: true, clientNoContextTakeover: true, serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+		{"window 10", deflateParams{serverMaxWindowBits: 10, clientMaxWindowBits: 10}},
+		{"window 8", deflateParams{serverMaxWindowBits: 8, clientMaxWindowBits: 8}},
+	}
+	for _, m := range modes {
+		for _, level := range []int{flate.BestSpeed, flate.BestCompression} {
+			t.Run(fmt.Sprintf("%s/level%d", m.name, level), func(t *testing.T) {
+				opts := CompressionOptions{Enabled: true, Threshold: threshold, Level: level}
+				// Both directions: server to client and client to server.
+				for _, server := range []bool{true, false} {
+					c, d := newCompressor(m.p, server, opts), newDecompressor(m.p, !server)
+					for round := range 2 {
+						for i, n := range sizes {
+							msg := jsonLike(n, uint64(i+round)) // round 2 repeats content: context helps
+							if i%2 == 1 {
+								msg = randomBytes(n, uint64(i))
+							}
+							payload, compressed, err := c.compress(nil, msg)
+							if err != nil {
+								t.Fatal(err)
+							}
+							wantCompressed := n >= threshold && n <= 1<<m.p.serverMaxWindowBits
+							if !server {
+								wantCompressed = n >= threshold && n <= 1<<m.p.clientMaxWindowBits
+							}
+							if compressed && !wantCompressed {
+								t.Fatalf("size %d compressed, want uncompressed", n)
+							}
+							if !compressed {
+								// Incompressible data may go uncompressed only
+								// when each message stands alone.
+								if wantCompressed && !c.noContext {
+									t.Fatalf("size %d not compressed with context takeover", n)
+								}
+								continue
+							}
+							if bytes.HasSuffix(payload, deflateTail) && n > 0 {
+								t.Errorf("size %d: payload keeps the 00 00 ff ff tail", n)
+							}
+							got, err := d.decompress([]byte("prefix"), payload, int64(n))
+							if err != nil {
+								t.Fatalf("size %d round %d: %v", n, round, err)
+							}
+							if string(got[:6]) != "prefix" || !bytes.Equal(got[6:], msg) {
+								t.Fatalf("size %d round %d: round trip differs", n, round)
+							}
+						}
+					}
+					if c.noContext && c.fw != nil {
+						t.Error("no-context compressor holds a flate writer between messages")
+					}
+					if d.noContext && d.hist != nil {
+						t.Error("no-context decompressor holds history")
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestDeflateContextTakeover checks that context takeover is really used:
+// a repeated message compresses to far less the second time, and an
+// independent decompressor cannot read it.
+func TestDeflateContextTakeover(t *testing.T) {
+	p := deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 15}
+	c, d := pair(p, CompressionOptions{Enabled: true, Threshold: 1})
+	msg := jsonLike(2000, 1)
+	first, ok, err := c.compress(nil, msg)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if _, err := d.decompress(nil, first, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	second, ok, err := c.compress(nil, msg)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if len(second)*4 > len(first) {
+		t.Errorf("repeated message: %d bytes then %d: context not taken over", len(first), len(second))
+	}
+	got, err := d.decompress(nil, second, 1<<20)
+	if err != nil || !bytes.Equal(got, msg) {
+		t.Fatalf("second message: %v", err)
+	}
+	fresh := newDecompressor(p, false)
+	if got, err := fresh.decompress(nil, second, 1<<20); err == nil && bytes.Equal(got, msg) {
+		t.Error("second message decodes without the first: no context was used")
+	}
+
+	// With no_context_takeover the repeated message costs as much again.
+	pn := deflateParams{serverNoContextTakeover: true, serverMaxWindowBits: 15, clientMaxWindowBits: 15}
+	cn, dn := pair(pn, CompressionOptions{Enabled: true, Threshold: 1})
+	a, _, _ := cn.compress(nil, msg)
+	b, _, _ := cn.compress(nil, msg)
+	if !bytes.Equal(a, b) {
+		t.Error("no_context_takeover: the same message compresses differently")
+	}
+	if got, err := dn.decompress(nil, b, 1<<20); err != nil || !bytes.Equal(got, msg) {
+		t.Fatalf("no context: %v", err)
+	}
+}
+
+// TestDeflateWindowBits checks the per-message choice below 15 bits: each
+// message is standalone (readable by a fresh inflater) and sent compressed
+// only when it fits the window.
+func TestDeflateWindowBits(t *testing.T) {
+	for bits := 8; bits <= 14; bits++ {
+		p := deflateParams{serverMaxWindowBits: bits, clientMaxWindowBits: 15}
+		c := newCompressor(p, true, CompressionOptions{Enabled: true, Threshold: 1})
+		if !c.noContext {
+			t.Fatalf("bits %d: context takeover with a window below 15", bits)
+		}
+		for _, n := range []int{1 << bits, 1<<bits + 1} {
+			msg := jsonLike(n, uint64(bits))
+			for range 2 {
+				payload, ok, err := c.compress(nil, msg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok != (n <= 1<<bits) {
+					t.Fatalf("bits %d size %d: compressed=%v", bits, n, ok)
+				}
+				if !ok {
+					continue
+				}
+				got, err := newDecompressor(p, false).decompress(nil, payload, -1)
+				if err != nil || !bytes.Equal(got, msg) {
+					t.Fatalf("bits %d size %d: not standalone: %v", bits, n, err)
+				}
+			}
+		}
+	}
+}
+
+// TestInflateWindowBits feeds a context-takeover stream made by flate itself
+// (one writer across messages, as a zlib peer does) to decompressors whose
+// history is bounded by the peer's window.
+func TestInflateWindowBits(t *testing.T) {
+	for _, bits := range []int{8, 9, 12, 15} {
+		var wire bytes.Buffer
+		fw, _ := flate.NewWriter(&wire, flate.BestCompression)
+		p := deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: bits}
+		d := newDecompressor(p, true)
+		// Random messages, each sent twice: the back-references of the
+		// second copy reach into the previous message only, within the
+		// window.
+		size := 1 << bits / 2
+		for i := range 20 {
+			msg := randomBytes(size, uint64(i/2))
+			wire.Reset()
+			fw.Write(msg)
+			fw.Flush()
+			payload := bytes.TrimSuffix(wire.Bytes(), deflateTail)
+			got, err := d.decompress(nil, payload, int64(size))
+			if err != nil || !bytes.Equal(got, msg) {
+				t.Fatalf("bits %d message %d: %v", bits, i, err)
+			}
+		}
+		if len(d.hist) > 1<<bits {
+			t.Errorf("bits %d: history %d bytes", bits, len(d.hist))
+		}
+	}
+}
+
+func TestDeflateThreshold(t *testing.T) {
+	p := deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 15}
+	c := newCompressor(p, true, CompressionOptions{Enabled: true})
+	if c.threshold != DefaultCompressionThreshold || c.level != DefaultCompressionLevel {
+		t.Fatalf("defaults: threshold %d level %d", c.threshold, c.level)
+	}
+	msg := jsonLike(DefaultCompressionThreshold, 3)
+	if _, ok, _ := c.compress(nil, msg[:len(msg)-1]); ok {
+		t.Error("message under the threshold compressed")
+	}
+	if _, ok, _ := c.compress(nil, msg); !ok {
+		t.Error("message at the threshold not compressed")
+	}
+}
+
+// TestDeflateFinalBlock reads messages whose payload ends with a final block
+// (RFC 7692 7.2.3.4) and the single 0x00 empty message (7.2.3.6).
+func TestDeflateFinalBlock(t *testing.T) {
+	d := newDecompressor(deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 15}, false)
+	for i, n := range []int{0, 10, 5000} {
+		var buf bytes.Buffer
+		fw, _ := flate.NewWriter(&buf, flate.BestSpeed)
+		msg := jsonLike(n, uint64(i))
+		fw.Write(msg)
+		fw.Close()
+		got, err := d.decompress(nil, buf.Bytes(), -1)
+		if err != nil || !bytes.Equal(got, msg) {
+			t.Fatalf("final block, size %d: %v", n, err)
+		}
+	}
+	for _, payload := range [][]byte{{}, {0x00}} {
+		got, err := d.decompress(nil, payload, 0)
+		if err != nil || len(got) != 0 {
+			t.Fatalf("empty message %x: %q, %v", payload, got, err)
+		}
+	}
+	// Bytes after a final block are refused.
+	var buf bytes.Buffer
+	fw, _ := flate.NewWriter(&buf, flate.BestSpeed)
+	fw.Write([]byte("hello"))
+	fw.Close()
+	buf.Write([]byte{0x01, 0x02})
+	if _, err := d.decompress(nil, buf.Bytes(), -1); !errors.Is(err, ErrInvalidCompressedData) {
+		t.Fatalf("data after final block: %v", err)
+	}
+}
+
+func TestInflateLimit(t *testing.T) {
+	p := deflateParams{serverNoContextTakeover: true, serverMaxWindowBits: 15, clientMaxWindowBits: 15}
+	c, d := pair(p, CompressionOptions{Enabled: true, Threshold: 1})
+	msg := jsonLike(10000, 5)
+	payload, _, _ := c.compress(nil, msg)
+	if got, err := d.decompress(nil, payload, int64(len(msg))); err != nil || !bytes.Equal(got, msg) {
+		t.Fatalf("exactly at the limit: %v", err)
+	}
+	if _, err := d.decompress(nil, payload, int64(len(msg)-1)); !errors.Is(err, ErrMessageTooLarge) {
+		t.Fatalf("one byte over: %v", err)
+	}
+	if _, err := d.decompress(nil, payload, 0); !errors.Is(err, ErrMessageTooLarge) {
+		t.Fatalf("limit 0: %v", err)
+	}
+}
+
+// bomb returns a few KB of payload that inflate to n zero bytes.
+func bomb(t testing.TB, n int) []byte {
+	var buf bytes.Buffer
+	fw, _ := flate.NewWriter(&buf, flate.BestCompression)
+	zeros := make([]byte, 64<<10)
+	for n > 0 {
+		k := min(n, len(zeros))
+		fw.Write(zeros[:k])
+		n -= k
+	}
+	fw.Flush()
+	return bytes.TrimSuffix(buf.Bytes(), deflateTail)
+}
+
+func TestInflateBomb(t *testing.T) {
+	const limit = 1 << 20
+	payload := bomb(t, 64<<20)
+	if len(payload) > 100<<10 {
+		t.Fatalf("bomb is %d bytes", len(payload))
+	}
+	for _, noContext := range []bool{true, false} {
+		p := deflateParams{clientNoContextTakeover: noContext, serverMaxWindowBits: 15, clientMaxWindowBits: 15}
+		d := newDecompressor(p, true)
+		// Warm the reader pool so that only the output buffer is measured.
+		if _, err := d.decompress(nil, []byte{0x00}, 0); err != nil {
+			t.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		got, err := d.decompress(nil, payload, limit)
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, ErrMessageTooLarge) {
+			t.Fatalf("bomb of %d bytes: err %v", len(payload), err)
+		}
+		if cap(got) > limit {
+			t.Errorf("output buffer grew to %d, limit %d", cap(got), limit)
+		}
+		// Doubling from 512 to the limit allocates < 2*limit in all; a
+		// reader may be allocated if the pool was emptied by a GC.
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 2*limit+128<<10 {
+			t.Errorf("bomb allocated %d bytes for a %d limit", alloc, limit)
+		}
+	}
+}
+
+// TestInflateCorrupt mutates valid payloads and feeds garbage: the result is
+// an error wrapping ErrInvalidCompressedData or a message within the limit,
+// never a panic.
+func TestInflateCorrupt(t *testing.T) {
+	p := deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 15}
+	c := newCompressor(p, true, CompressionOptions{Enabled: true, Threshold: 1})
+	msg := jsonLike(3000, 9)
+	valid, _, _ := c.compress(nil, msg)
+	r := rand.New(rand.NewPCG(1, 2))
+	errs := 0
+	for i := range 2000 {
+		var payload []byte
+		switch i % 3 {
+		case 0: // flip bits
+			payload = bytes.Clone(valid)
+			for range 1 + r.IntN(4) {
+				payload[r.IntN(len(payload))] ^= byte(1 << r.IntN(8))
+			}
+		case 1: // truncate
+			payload = valid[:r.IntN(len(valid))]
+		case 2: // garbage
+			payload = randomBytes(1+r.IntN(200), uint64(i))
+		}
+		d := newDecompressor(p, false)
+		got, err := d.decompress(nil, payload, 8192)
+		if err != nil {
+			errs++
+			if !errors.Is(err, ErrInvalidCompressedData) && !errors.Is(err, ErrMessageTooLarge) {
+				t.Fatalf("case %d: unexpected error %v", i, err)
+			}
+			continue
+		}
+		if len(got) > 8192 {
+			t.Fatalf("case %d: %d bytes over the limit", i, len(got))
+		}
+	}
+	if errs < 1000 {
+		t.Errorf("only %d of 2000 corrupted payloads failed", errs)
+	}
+	// A truncated payload that stops inside a block is an error.
+	if _, err := newDecompressor(p, false).decompress(nil, valid[:len(valid)/2], -1); !errors.Is(err, ErrInvalidCompressedData) {
+		t.Errorf("truncated payload: %v", err)
+	}
+}
+
+// TestCompressOnceInContext sends a prepared (standalone) message in the
+// middle of a context-takeover stream: the receiver must still read every
+// later message.
+func TestCompressOnceInContext(t *testing.T) {
+	p := deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 15}
+	c, d := pair(p, CompressionOptions{Enabled: true, Threshold: 1})
+	shared := jsonLike(4000, 42)
+	prepared, ok := compressOnce(shared, flate.BestSpeed)
+	if !ok {
+		t.Fatal("compressOnce refused compressible data")
+	}
+	for i := range 6 {
+		msg := jsonLike(4000, uint64(i%2))
+		var payload []byte
+		if i == 3 {
+			if !c.usePrepared(len(shared)) {
+				t.Fatal("usePrepared refused")
+			}
+			msg, payload = shared, prepared
+		} else {
+			payload, ok, _ = c.compress(nil, msg)
+			if !ok {
+				t.Fatal("not compressed")
+			}
+		}
+		got, err := d.decompress(nil, payload, -1)
+		if err != nil || !bytes.Equal(got, msg) {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	if _, ok := compressOnce(randomBytes(1000, 1), flate.BestSpeed); ok {
+		t.Error("compressOnce accepted incompressible data")
+	}
+	small := newCompressor(deflateParams{serverMaxWindowBits: 9, clientMaxWindowBits: 15}, true, CompressionOptions{Enabled: true, Threshold: 1})
+	if small.usePrepared(513) || !small.usePrepared(512) {
+		t.Error("usePrepared ignores the window")
+	}
+}
+
+// TestDeflateIdleMemory checks the claim of docs/compression.md: without
+// context takeover a connection holds no flate state between messages.
+func TestDeflateIdleMemory(t *testing.T) {
+	p := deflateParams{serverNoContextTakeover: true, clientNoContextTakeover: true, serverMaxWindowBits: 15, clientMaxWindowBits: 15}
+	c, d := pair(p, CompressionOptions{Enabled: true, Threshold: 1})
+	d2 := newDecompressor(p, true)
+	msg := jsonLike(5000, 1)
+	payload, _, _ := c.compress(nil, msg)
+	if _, err := d.decompress(nil, payload, -1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d2.decompress(nil, payload, -1); err != nil {
+		t.Fatal(err)
+	}
+	if c.fw != nil || d.hist != nil || d.src.p != nil {
+		t.Error("state retained after a no-context message")
+	}
+}
