@@ -1,6 +1,7 @@
 package sockettest
 
 import (
+	"bytes"
 	"strconv"
 
 	socklet "github.com/socklet/socklet/sdk/go"
@@ -43,6 +44,11 @@ func (m Message) String() string {
 		return "close " + strconv.Itoa(m.Code) + " " + strconv.Quote(string(m.Data))
 	}
 	return m.Kind.String() + " " + strconv.Quote(string(m.Data))
+}
+
+// Equal reports whether m and o are the same frame (kind, code, payload).
+func (m Message) Equal(o Message) bool {
+	return m.Kind == o.Kind && m.Code == o.Code && bytes.Equal(m.Data, o.Data)
 }
 
 // TextMessage returns the text message s, for comparisons with [Host.Drain].
