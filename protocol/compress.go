@@ -684,22 +684,25 @@ func (d *decompressor) decompress(dst, src []byte, limit int64) ([]byte, error) 
 func (d *decompressor) inflate(fr io.Reader, dst []byte, limit int64) ([]byte, error) {
 	base := len(dst)
 	for zeros := 0; ; {
-		if len(dst) == cap(dst) {
-			produced := int64(len(dst) - base)
-			if limit >= 0 && produced >= limit {
-				// Full to the limit: one more byte means too large.
-				n, err := io.ReadFull(fr, d.probe[:])
-				if n > 0 {
-					return dst, ErrMessageTooLarge
-				}
-				if err == io.EOF {
-					return dst, nil
-				}
-				return dst, inflateError(err)
+		if limit >= 0 && int64(len(dst)-base) >= limit {
+			// Full to the limit: one more byte means too large.
+			n, err := io.ReadFull(fr, d.probe[:])
+			if n > 0 {
+				return dst, ErrMessageTooLarge
 			}
+			if err == io.EOF {
+				return dst, nil
+			}
+			return dst, inflateError(err)
+		}
+		if len(dst) == cap(dst) {
 			dst = growBounded(dst, base, limit)
 		}
-		n, err := fr.Read(dst[len(dst):cap(dst)])
+		end := cap(dst)
+		if limit >= 0 && int64(end-base) > limit {
+			end = base + int(limit) // a caller's buffer may be larger
+		}
+		n, err := fr.Read(dst[len(dst):end])
 		dst = dst[:len(dst)+n]
 		if err == io.EOF {
 			return dst, nil

@@ -492,6 +492,18 @@ func TestInflateLimit(t *testing.T) {
 	if _, err := d.decompress(nil, payload, 0); !errors.Is(err, ErrMessageTooLarge) {
 		t.Fatalf("limit 0: %v", err)
 	}
+	// A caller's buffer larger than the limit does not stretch it.
+	big := make([]byte, 3, 1<<20)
+	got, err := d.decompress(big, payload, 1000)
+	if !errors.Is(err, ErrMessageTooLarge) {
+		t.Fatalf("large dst: %v", err)
+	}
+	if len(got) > 3+1000 {
+		t.Fatalf("large dst: %d bytes written for a 1000 limit", len(got)-3)
+	}
+	if got, err := d.decompress(big, payload, -1); err != nil || !bytes.Equal(got[3:], msg) {
+		t.Fatalf("no limit: %v", err)
+	}
 }
 
 // bomb returns a few KB of payload that inflate to n zero bytes.
