@@ -5,7 +5,9 @@
 # wasm32-wasi, rebuilds every examples/rust/*/*.wasm and fails if it differs
 # from the committed file (the build is reproducible byte for byte) or if it
 # imports anything but module "socklet" or lacks the marker export.
-# The work tree is left as it was.
+# It also checks that the `socklet new rust` template vendors an identical copy
+# of the SDK, and that a project made from the template builds and passes its
+# tests. The work tree is left as it was.
 set -euo pipefail
 sdk=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$sdk/../.." && pwd)
@@ -54,4 +56,27 @@ for dir in "$root"/examples/rust/*/; do
 	fi
 	echo "   $name.wasm: $(wc -c <"$tmp/$name.rebuilt.wasm") bytes, $(echo "$imports" | grep -c . || true) imports"
 done
+
+echo "== cmd/socklet/templates/rust"
+tpl=$root/cmd/socklet/templates/rust
+for f in Cargo.toml src; do
+	if ! diff -r -q "$sdk/$f" "$tpl/vendor/socklet/$f" >&2; then
+		echo "FAIL: the template's vendored SDK differs from sdk/rust; refresh it with:" >&2
+		echo "  rm -rf $tpl/vendor/socklet/src && cp -r $sdk/src $sdk/Cargo.toml $tpl/vendor/socklet/" >&2
+		fail=1
+	fi
+done
+# What `socklet new rust my-plugin` does: copy, replacing __NAME__ in paths and contents.
+(cd "$tpl" && find . -type f) | while read -r f; do
+	dst=$tmp/new/my-plugin/${f//__NAME__/my-plugin}
+	mkdir -p "$(dirname "$dst")"
+	sed 's/__NAME__/my-plugin/g' "$tpl/$f" >"$dst"
+done
+chmod +x "$tmp/new/my-plugin/build.sh"
+(cd "$tmp/new/my-plugin" && CARGO_TARGET_DIR=$targets/template ./build.sh >/dev/null 2>"$tmp/template.log") || {
+	cat "$tmp/template.log"
+	exit 1
+}
+(cd "$tmp/new/my-plugin" && CARGO_TARGET_DIR=$targets/template-test cargo test -q)
+echo "   my-plugin.wasm: $(wc -c <"$tmp/new/my-plugin/my-plugin.wasm") bytes"
 exit $fail
