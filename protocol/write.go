@@ -1,0 +1,305 @@
+package protocol
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// controlSlack is how far control frames (pong, ping, close) may take the
+// queue past OutboundQueueBytes: a close frame must always fit, and a pong
+// should not be lost to a queue full of data.
+const controlSlack = 1 << 10
+
+// Write queues p as one unfragmented message of type typ (MessageText or
+// MessageBinary) and returns without waiting for the network. p is copied;
+// the caller may reuse it at once. It is safe for concurrent use; messages
+// from one goroutine are sent in call order, and frames queued together are
+// written with one syscall.
+//
+// Write does not check that a text message is valid UTF-8 (the peer fails
+// the connection with 1007 if it is not). Errors: ErrQueueFull when the
+// frame would exceed Options.OutboundQueueBytes (nothing queued),
+// ErrMessageTooLarge when it could never fit, ErrClosed after Close or a
+// fatal error.
+func (c *Conn) Write(typ MessageType, p []byte) error {
+	if typ != MessageText && typ != MessageBinary {
+		return fmt.Errorf("protocol: Write: invalid message type %d", int(typ))
+	}
+	if c.comp != nil && len(p) >= c.compThresh {
+		return c.writeCompressed(opcode(typ), p)
+	}
+	return c.queueFrame(opcode(typ), 0, p, false)
+}
+
+// writeCompressed deflates p and queues it with RSV1 set. Compression and
+// queueing happen under compMu so the peer inflates messages in the order
+// their deflate context advanced; space is checked before compressing so a
+// refused message never advances the context.
+func (c *Conn) writeCompressed(op opcode, p []byte) error {
+	c.compMu.Lock()
+	defer c.compMu.Unlock()
+	// Deflate's worst-case expansion is a few bytes per 16 KiB block.
+	bound := len(p) + len(p)/1024 + 64
+	c.mu.Lock()
+	err := c.checkSpaceLocked(frameHeaderSize(bound, !c.server)+bound, false)
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	z := getMsgBuf()
+	out, compressed, err := c.comp.compress(z.b[:0], p)
+	if err != nil {
+		putMsgBuf(z)
+		return fmt.Errorf("protocol: compressing message: %w", err)
+	}
+	if compressed {
+		z.b = out
+		err = c.queueFrame(op, bitRsv1, out, true)
+	} else {
+		err = c.queueFrame(op, 0, p, true)
+	}
+	putMsgBuf(z)
+	return err
+}
+
+// Ping queues a ping with payload p (at most 125 bytes, copied).
+func (c *Conn) Ping(p []byte) error {
+	if len(p) > maxControlPayload {
+		return errors.New("protocol: ping payload over 125 bytes")
+	}
+	return c.queueControl(opPing, p)
+}
+
+// Pong queues an unsolicited pong with payload p (at most 125 bytes); pings
+// are answered automatically, so this is only for heartbeats (RFC 6455 5.5.3).
+func (c *Conn) Pong(p []byte) error {
+	if len(p) > maxControlPayload {
+		return errors.New("protocol: pong payload over 125 bytes")
+	}
+	return c.queueControl(opPong, p)
+}
+
+// Close starts the closing handshake (RFC 6455 7.1.2): it queues a close
+// frame with code and reason after every frame already queued, and returns.
+// The reading goroutine completes the handshake when the peer's close frame
+// arrives; TCP is closed at the latest Options.CloseTimeout later. Done
+// tells when it is over. code StatusNoStatusRcvd sends an empty close
+// frame. The reason must be valid UTF-8 of at most 123 bytes. Close returns
+// ErrClosed if a close frame was already sent or TCP is closed.
+func (c *Conn) Close(code StatusCode, reason string) error {
+	if err := checkSendClose(code, reason); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.closeSent {
+		return ErrClosed
+	}
+	c.closeSent = true
+	c.appendCloseLocked(code, reason)
+	c.startCloseTimerLocked()
+	return nil
+}
+
+// Flush writes every queued frame from the calling goroutine and returns
+// when the queue is empty (or a write failed). If a flusher goroutine is
+// running it waits for it instead. It returns ErrClosed when TCP is closed,
+// or the write error that closed it.
+func (c *Conn) Flush() error {
+	c.mu.Lock()
+	for c.flushing && !c.closed {
+		c.flushDone.Wait()
+	}
+	if c.closed {
+		err := c.writeErr
+		c.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		return ErrClosed
+	}
+	if c.pending == nil || len(c.pending.b) == 0 {
+		c.mu.Unlock()
+		return nil
+	}
+	c.flushing = true
+	c.mu.Unlock()
+	return c.flushLoop()
+}
+
+// queueControl queues a control frame; it bypasses the queue bound by up
+// to controlSlack. After a close frame was sent nothing more is queued.
+func (c *Conn) queueControl(op opcode, p []byte) error {
+	return c.queueFrame(op, 0, p, true)
+}
+
+// checkSpaceLocked reports whether n more bytes fit the queue. c.mu is held.
+func (c *Conn) checkSpaceLocked(n int, control bool) error {
+	if c.closed || c.closeSent {
+		return ErrClosed
+	}
+	limit := c.opts.OutboundQueueBytes
+	if control {
+		limit += controlSlack
+	}
+	queued := c.inflight
+	if c.pending != nil {
+		queued += len(c.pending.b)
+	}
+	if queued+n > limit {
+		if n > limit {
+			return ErrMessageTooLarge
+		}
+		return ErrQueueFull
+	}
+	return nil
+}
+
+// queueFrame appends one final frame to the queue and makes sure a flusher
+// runs. force skips the data bound (control frames, and compressed messages
+// whose space was reserved before compressing) but keeps the slack bound.
+func (c *Conn) queueFrame(op opcode, rsv byte, p []byte, force bool) error {
+	masked := !c.server
+	n := frameHeaderSize(len(p), masked) + len(p)
+	c.mu.Lock()
+	if err := c.checkSpaceLocked(n, force); err != nil {
+		c.mu.Unlock()
+		return err
+	}
+	c.appendFrameLocked(op, rsv, p)
+	c.kickLocked()
+	c.mu.Unlock()
+	return nil
+}
+
+// appendFrameLocked appends a final frame (masked with a fresh key in the
+// client role) to the pending buffer. c.mu is held.
+func (c *Conn) appendFrameLocked(op opcode, rsv byte, p []byte) {
+	if c.pending == nil {
+		c.pending = getMsgBuf()
+		if cap(c.pending.b) == 0 {
+			c.pending.b = make([]byte, 0, c.opts.WriteBufferSize)
+		}
+	}
+	masked := !c.server
+	var key [4]byte
+	if masked {
+		// math/rand/v2's global source is ChaCha8 seeded from the OS: an
+		// unpredictable key as RFC 6455 5.3 requires, without a syscall.
+		binary.LittleEndian.PutUint32(key[:], rand.Uint32())
+	}
+	b := appendFrameHeader(c.pending.b, true, rsv, op, len(p), masked, key)
+	start := len(b)
+	b = append(b, p...)
+	if masked {
+		maskBytes(key, 0, b[start:])
+	}
+	c.pending.b = b
+}
+
+// appendRawLocked appends pre-framed bytes. c.mu is held.
+func (c *Conn) appendRawLocked(frame []byte) {
+	if c.pending == nil {
+		c.pending = getMsgBuf()
+	}
+	c.pending.b = append(c.pending.b, frame...)
+}
+
+// appendCloseLocked queues a close frame regardless of the queue bound and
+// starts the flusher. c.mu is held; the caller sets closeSent.
+func (c *Conn) appendCloseLocked(code StatusCode, reason string) {
+	var payload [maxControlPayload]byte
+	p := appendClosePayload(payload[:0], code, reason)
+	c.appendFrameLocked(opClose, 0, p)
+	c.kickLocked()
+}
+
+// closeAfterFlushLocked arranges for TCP to be closed once the queue is
+// written (at once if it is empty and no flusher runs). c.mu is held; the
+// close itself runs on another goroutine so the lock is not held across it.
+func (c *Conn) closeAfterFlushLocked() {
+	if c.closed {
+		return
+	}
+	c.closeAfterFlush = true
+	if !c.flushing {
+		if c.pending != nil && len(c.pending.b) > 0 {
+			c.kickLocked()
+		} else {
+			go c.closeTCP()
+		}
+	}
+}
+
+// kickLocked starts a flusher goroutine unless one runs. c.mu is held.
+func (c *Conn) kickLocked() {
+	if !c.flushing && !c.closed {
+		c.flushing = true
+		go func() { _ = c.flushLoop() }()
+	}
+}
+
+// flushLoop writes the queue until it is empty. The caller has set
+// c.flushing; flushLoop clears it. Each round takes everything pending and
+// writes it with one Write call; a spare buffer is swapped in so writers
+// keep appending meanwhile. Buffers go back to the pool when drained.
+func (c *Conn) flushLoop() error {
+	var spare *msgBuf
+	for {
+		c.mu.Lock()
+		if c.closed || c.pending == nil || len(c.pending.b) == 0 {
+			c.flushing = false
+			c.inflight = 0
+			if c.pending != nil && (c.closed || len(c.pending.b) == 0) {
+				putMsgBuf(c.pending)
+				c.pending = nil
+			}
+			closeNow := c.closeAfterFlush && !c.closed
+			err := c.writeErr
+			c.flushDone.Broadcast()
+			c.mu.Unlock()
+			if spare != nil {
+				putMsgBuf(spare)
+			}
+			if closeNow {
+				c.closeTCP()
+			}
+			return err
+		}
+		buf := c.pending
+		c.pending = spare
+		if c.pending != nil {
+			c.pending.b = c.pending.b[:0]
+		}
+		c.inflight = len(buf.b)
+		c.mu.Unlock()
+		err := c.writeNet(buf.b)
+		spare = buf
+		if err != nil {
+			c.mu.Lock()
+			if c.writeErr == nil {
+				c.writeErr = fmt.Errorf("protocol: write: %w", err)
+			}
+			c.mu.Unlock()
+			c.closeTCP()
+		}
+	}
+}
+
+// writeNet writes b to the network under a write deadline of WriteTimeout.
+// The deadline is refreshed only when less than half of it is left, so a
+// busy connection does not reset a timer on every write.
+func (c *Conn) writeNet(b []byte) error {
+	now := time.Now()
+	if c.writeDeadline.Sub(now) < c.opts.WriteTimeout/2 {
+		c.writeDeadline = now.Add(c.opts.WriteTimeout)
+		if err := c.nc.SetWriteDeadline(c.writeDeadline); err != nil {
+			return err
+		}
+	}
+	_, err := c.nc.Write(b)
+	return err
+}
