@@ -661,7 +661,6 @@ func (d *decompressor) decompress(dst, src []byte, limit int64) ([]byte, error) 
 	}
 	base := len(dst)
 	out, err := d.inflate(fr, dst, limit)
-	consumed := d.src.off
 	// Drop the references to src and the history before pooling.
 	_ = fr.(flate.Resetter).Reset(&inflateEOF{}, nil)
 	readerPool.Put(fr)
@@ -669,11 +668,8 @@ func (d *decompressor) decompress(dst, src []byte, limit int64) ([]byte, error) 
 	if err != nil {
 		return out, err
 	}
-	// Bytes after a final block inside the payload are not part of any
-	// DEFLATE stream.
-	if consumed < len(src) {
-		return out, fmt.Errorf("%w: data after the final block", ErrInvalidCompressedData)
-	}
+	// Bytes after a final block are ignored, as zlib does: RFC 7692 7.2.3.4
+	// shows such a payload (a final block then a 0x00 byte).
 	if !d.noContext {
 		d.remember(out[base:])
 	}

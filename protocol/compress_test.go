@@ -467,14 +467,15 @@ func TestDeflateFinalBlock(t *testing.T) {
 			t.Fatalf("empty message %x: %q, %v", payload, got, err)
 		}
 	}
-	// Bytes after a final block are refused.
+	// Bytes after a final block are ignored (zlib does so; RFC 7692
+	// 7.2.3.4 shows a final block followed by a 0x00 byte).
 	var buf bytes.Buffer
 	fw, _ := flate.NewWriter(&buf, flate.BestSpeed)
 	fw.Write([]byte("hello"))
 	fw.Close()
-	buf.Write([]byte{0x01, 0x02})
-	if _, err := d.decompress(nil, buf.Bytes(), -1); !errors.Is(err, ErrInvalidCompressedData) {
-		t.Fatalf("data after final block: %v", err)
+	buf.Write([]byte{0x01, 0x02, 0xff})
+	if got, err := d.decompress(nil, buf.Bytes(), -1); err != nil || string(got) != "hello" {
+		t.Fatalf("data after final block: %q, %v", got, err)
 	}
 }
 
@@ -652,5 +653,131 @@ func TestDeflateIdleMemory(t *testing.T) {
 	}
 	if c.fw != nil || d.hist != nil || d.src.p != nil {
 		t.Error("state retained after a no-context message")
+	}
+}
+
+// FuzzInflate feeds arbitrary payloads to the decompressor, in both context
+// modes and twice in a row (so a second message reads the first one's
+// history): it must return the message within the limit or a documented
+// error, never panic. The fuzzed bytes are also compressed and read back.
+func FuzzInflate(f *testing.F) {
+	p := deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 15}
+	c := newCompressor(p, true, CompressionOptions{Enabled: true, Threshold: 1})
+	for _, msg := range [][]byte{[]byte("hello"), jsonLike(300, 1), bytes.Repeat([]byte("ab"), 2000)} {
+		payload, _, _ := c.compress(nil, msg)
+		f.Add(payload, false)
+		f.Add(payload, true)
+	}
+	f.Add([]byte{0x00}, false)
+	f.Add([]byte{}, true)
+	f.Add(bomb(f, 1<<20), false)
+	const limit = 64 << 10
+	f.Fuzz(func(t *testing.T, payload []byte, noContext bool) {
+		p := deflateParams{clientNoContextTakeover: noContext, serverMaxWindowBits: 15, clientMaxWindowBits: 15}
+		d := newDecompressor(p, true)
+		for range 2 {
+			got, err := d.decompress(nil, payload, limit)
+			if err != nil {
+				if !errors.Is(err, ErrInvalidCompressedData) && !errors.Is(err, ErrMessageTooLarge) {
+					t.Fatalf("undocumented error %v", err)
+				}
+				break
+			}
+			if len(got) > limit {
+				t.Fatalf("%d bytes past a %d limit", len(got), limit)
+			}
+		}
+
+		// Round trip of the fuzzed bytes as a message.
+		c := newCompressor(p, false, CompressionOptions{Enabled: true, Threshold: 1})
+		d = newDecompressor(p, true)
+		for range 2 {
+			out, ok, err := c.compress(nil, payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				continue
+			}
+			got, err := d.decompress(nil, out, int64(len(payload)))
+			if err != nil || !bytes.Equal(got, payload) {
+				t.Fatalf("round trip: %v", err)
+			}
+		}
+	})
+}
+
+// FuzzNegotiateDeflate checks the negotiation on arbitrary headers: a
+// syntax error wraps errBadExtension, and an accepted offer yields a
+// response our own client accepts with the same parameters.
+func FuzzNegotiateDeflate(f *testing.F) {
+	for _, s := range []string{
+		"permessage-deflate",
+		"permessage-deflate; client_max_window_bits",
+		"permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=8; client_max_window_bits=9",
+		`x-foo; a="b\"c", permessage-deflate; server_max_window_bits="10"`,
+		"permessage-deflate; foo, permessage-deflate;client_max_window_bits=15",
+		"permessage-deflate;;",
+	} {
+		f.Add(s, uint8(0))
+		f.Add(s, uint8(0xff))
+	}
+	f.Fuzz(func(t *testing.T, header string, flags uint8) {
+		opts := CompressionOptions{
+			Enabled:                 true,
+			ServerNoContextTakeover: flags&1 != 0,
+			ClientNoContextTakeover: flags&2 != 0,
+			ServerMaxWindowBits:     int(flags>>2&3) + 12, // 12..15
+			ClientMaxWindowBits:     int(flags>>4&7) + 8,  // 8..15
+		}
+		lines := strings.Split(header, "\n")
+		p, resp, ok, err := negotiateDeflate(lines, opts)
+		if err != nil {
+			if !errors.Is(err, errBadExtension) {
+				t.Fatalf("error %v does not wrap errBadExtension", err)
+			}
+			return
+		}
+		// The header read as a server's response never panics either.
+		_, _, _ = acceptDeflateResponse(lines, opts)
+		if !ok {
+			return
+		}
+		if opts.ServerNoContextTakeover && !p.serverNoContextTakeover ||
+			p.serverMaxWindowBits > opts.ServerMaxWindowBits || p.clientMaxWindowBits < 8 || p.clientMaxWindowBits > 15 {
+			t.Fatalf("params %+v ignore options %+v", p, opts)
+		}
+		cp, enabled, err := acceptDeflateResponse([]string{resp}, CompressionOptions{Enabled: true})
+		if err != nil || !enabled {
+			t.Fatalf("response %q refused: %v", resp, err)
+		}
+		if cp.serverNoContextTakeover != p.serverNoContextTakeover || cp.clientNoContextTakeover != p.clientNoContextTakeover ||
+			cp.serverMaxWindowBits != p.serverMaxWindowBits || (p.clientMaxWindowBits < 15 && cp.clientMaxWindowBits != p.clientMaxWindowBits) {
+			t.Fatalf("response %q: client reads %+v, server uses %+v", resp, cp, p)
+		}
+	})
+}
+
+// TestInflateRFC7692Examples reads the examples of RFC 7692 section 7.2.3.
+func TestInflateRFC7692Examples(t *testing.T) {
+	p := deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 15}
+	d := newDecompressor(p, false)
+	for _, tc := range []struct {
+		name    string
+		payload []byte
+	}{
+		{"7.2.3.1 one message", []byte{0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}},
+		{"7.2.3.2 shared window", []byte{0xf2, 0x00, 0x11, 0x00, 0x00}},
+		{"7.2.3.3 stored block", []byte{0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00}},
+		{"7.2.3.4 BFINAL", []byte{0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00}},
+	} {
+		got, err := d.decompress(nil, tc.payload, 5)
+		if err != nil || string(got) != "Hello" {
+			t.Errorf("%s: %q, %v", tc.name, got, err)
+		}
+	}
+	// The shared-window example needs the first message's history.
+	if _, err := newDecompressor(p, false).decompress(nil, []byte{0xf2, 0x00, 0x11, 0x00, 0x00}, 5); err == nil {
+		t.Error("7.2.3.2 read without history")
 	}
 }
