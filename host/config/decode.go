@@ -37,7 +37,7 @@ func (d *decoder) decode(path string, v any, rv reflect.Value) {
 	t := rv.Type()
 	if reflect.PointerTo(t).Implements(tomlDecoderType) {
 		if err := rv.Addr().Interface().(tomlDecoder).fromTOML(v); err != nil {
-			d.ps.add(path, "%s: %s", path, err)
+			d.ps.fail(path, "%s: %s", path, err)
 		}
 		return
 	}
@@ -97,7 +97,7 @@ func (d *decoder) decode(path string, v any, rv reflect.Value) {
 			return
 		}
 		if n < math.MinInt || n > math.MaxInt {
-			d.ps.add(path, "%s: %d is out of range", path, n)
+			d.ps.fail(path, "%s: %d is out of range", path, n)
 			return
 		}
 		rv.SetInt(n)
@@ -114,7 +114,7 @@ func (d *decoder) table(path string, m map[string]any, rv reflect.Value) {
 		kp := joinKey(path, k)
 		i, ok := fields[k]
 		if !ok {
-			d.ps.add(kp, "unknown key %s%s", kp, suggest(k, fields))
+			d.ps.fail(kp, "unknown key %s%s", kp, suggest(k, fields))
 			continue
 		}
 		d.decode(kp, m[k], rv.Field(i))
@@ -130,12 +130,12 @@ func (d *decoder) compression(path string, v any, rv reflect.Value) {
 		rv.Set(reflect.ValueOf(newCompression(true)))
 		d.table(path, v, rv)
 	default:
-		d.ps.add(path, "%s: expected a boolean or a table, got %s", path, tomlTypeName(v))
+		d.ps.fail(path, "%s: expected a boolean or a table, got %s", path, tomlTypeName(v))
 	}
 }
 
 func (d *decoder) typeProblem(path, want string, v any) {
-	d.ps.add(path, "%s: expected %s %s, got %s", path, article(want), want, tomlTypeName(v))
+	d.ps.fail(path, "%s: expected %s %s, got %s", path, article(want), want, tomlTypeName(v))
 }
 
 // sortedKeys returns m's keys in the order the source defines them.

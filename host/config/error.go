@@ -50,14 +50,30 @@ func (e *Error) Error() string {
 
 // problems collects Problems while a configuration is decoded and validated.
 type problems struct {
-	file string
-	pos  position
-	list []Problem
+	file   string
+	pos    position
+	list   []Problem
+	failed map[string]bool // keys whose value could not be decoded
 }
 
-// add records a problem of key; msg is formatted with args and should name
-// the key.
+// fail records a problem of a key whose value could not be decoded: the
+// key keeps its default, and validation says nothing more about it.
+func (ps *problems) fail(key, format string, args ...any) {
+	if ps.failed == nil {
+		ps.failed = map[string]bool{}
+	}
+	ps.failed[key] = true
+	ps.list = append(ps.list, Problem{File: ps.file, Line: ps.pos.line(key), Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+// add records a problem of key, unless the key or one of its parents
+// failed to decode; msg is formatted with args and should name the key.
 func (ps *problems) add(key, format string, args ...any) {
+	for k := key; k != "" && ps.failed != nil; k = parentKey(k) {
+		if ps.failed[k] {
+			return
+		}
+	}
 	ps.list = append(ps.list, Problem{File: ps.file, Line: ps.pos.line(key), Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 

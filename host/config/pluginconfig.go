@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -41,11 +42,13 @@ func renderConfigValue(v any) (string, bool) {
 	if t, ok := v.(time.Time); ok {
 		return tomlTime(t), true
 	}
-	b, err := json.Marshal(jsonValue(v))
-	if err != nil {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // the plugin reads JSON, not HTML: "<" stays "<"
+	if err := enc.Encode(jsonValue(v)); err != nil {
 		return "", false
 	}
-	return string(b), true
+	return strings.TrimSuffix(b.String(), "\n"), true
 }
 
 // jsonValue replaces the date-times of a decoded TOML value by their TOML

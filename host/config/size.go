@@ -96,8 +96,8 @@ func (s *Size) fromTOML(v any) error {
 // MarshalText returns the String form, which ParseSize reads back.
 func (s Size) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
-// String renders s in the largest unit that divides it exactly, binary
-// units first: 16777216 is "16MiB", 1000000 is "1MB", 1500 is "1500B".
+// String renders s in the largest unit that divides it exactly:
+// 16777216 is "16MiB", 1000000 is "1MB", 1500 is "1500B".
 func (s Size) String() string {
 	if s == 0 {
 		return "0B"
@@ -105,7 +105,7 @@ func (s Size) String() string {
 	for _, u := range []struct {
 		n    string
 		size Size
-	}{{"TiB", TiB}, {"GiB", GiB}, {"MiB", MiB}, {"KiB", KiB}, {"TB", TB}, {"GB", GB}, {"MB", MB}, {"kB", KB}} {
+	}{{"TiB", TiB}, {"TB", TB}, {"GiB", GiB}, {"GB", GB}, {"MiB", MiB}, {"MB", MB}, {"KiB", KiB}, {"kB", KB}} {
 		if s%u.size == 0 {
 			return strconv.FormatInt(int64(s/u.size), 10) + u.n
 		}
