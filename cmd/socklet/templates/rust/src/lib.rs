@@ -48,7 +48,10 @@ mod tests {
         let c = host.connect().unwrap();
         host.text(c, "ping");
         host.binary(c, &[1, 2, 3]);
-        assert_eq!(host.take_sent(c), vec![Frame::text("> ping"), Frame::binary(&[1, 2, 3])]);
+        assert_eq!(
+            host.take_sent(c),
+            vec![Frame::text("> ping"), Frame::binary(&[1, 2, 3])]
+        );
     }
 
     #[test]

@@ -1,0 +1,165 @@
+package host
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Metrics holds the server's counters and renders them in the Prometheus text
+// exposition format (version 0.0.4). It has no dependency: the format is a
+// few lines of text, and a client library would be the largest dependency of
+// the binary. All methods are safe for concurrent use.
+type Metrics struct {
+	mu     sync.Mutex
+	routes map[string]*routeMetrics
+
+	handshakeFailures sync.Map // reason -> *atomic.Int64
+}
+
+// routeMetrics are the per-route series. Counters are atomics so the hot path
+// (a message in, a message out) takes no lock.
+type routeMetrics struct {
+	connections  atomic.Int64 // gauge
+	accepted     atomic.Int64
+	messagesIn   atomic.Int64
+	messagesOut  atomic.Int64
+	bytesIn      atomic.Int64
+	bytesOut     atomic.Int64
+	traps        atomic.Int64
+	restarts     atomic.Int64
+	reloads      atomic.Int64
+	reloadErrors atomic.Int64
+	latency      histogram
+}
+
+// latencyBuckets are the upper bounds, in seconds, of the plugin event
+// latency histogram: 1 µs to 1 s.
+var latencyBuckets = []float64{1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 1e-2, 0.1, 1}
+
+type histogram struct {
+	counts [14]atomic.Int64 // one per bucket, then +Inf
+	sumNs  atomic.Int64
+}
+
+func (h *histogram) observe(d time.Duration) {
+	s := d.Seconds()
+	i := sort.SearchFloat64s(latencyBuckets, s)
+	h.counts[i].Add(1)
+	h.sumNs.Add(int64(d))
+}
+
+// NewMetrics returns an empty registry.
+func NewMetrics() *Metrics {
+	return &Metrics{routes: map[string]*routeMetrics{}}
+}
+
+func (m *Metrics) route(name string) *routeMetrics {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.routes[name]
+	if !ok {
+		r = &routeMetrics{}
+		m.routes[name] = r
+	}
+	return r
+}
+
+// HandshakeFailure counts a refused or failed handshake by reason (a short
+// stable label such as "origin", "bad_request", "limit", "not_found").
+func (m *Metrics) HandshakeFailure(reason string) {
+	v, _ := m.handshakeFailures.LoadOrStore(reason, new(atomic.Int64))
+	v.(*atomic.Int64).Add(1)
+}
+
+// Event implements plugins.Observer: one guest call of kind on route took d.
+func (m *Metrics) Event(route, kind string, d time.Duration) {
+	m.route(route).latency.observe(d)
+}
+
+// Trap implements plugins.Observer.
+func (m *Metrics) Trap(route string, err error) { m.route(route).traps.Add(1) }
+
+// Restart implements plugins.Observer.
+func (m *Metrics) Restart(route string) { m.route(route).restarts.Add(1) }
+
+// WriteTo writes every series in the Prometheus text format.
+func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
+	var b strings.Builder
+	m.mu.Lock()
+	names := make([]string, 0, len(m.routes))
+	for n := range m.routes {
+		names = append(names, n)
+	}
+	routes := make(map[string]*routeMetrics, len(m.routes))
+	for n, r := range m.routes {
+		routes[n] = r
+	}
+	m.mu.Unlock()
+	sort.Strings(names)
+
+	series := []struct {
+		name, typ, help string
+		get             func(*routeMetrics) int64
+	}{
+		{"socklet_connections", "gauge", "Open WebSocket connections.", func(r *routeMetrics) int64 { return r.connections.Load() }},
+		{"socklet_connections_accepted_total", "counter", "WebSocket connections accepted.", func(r *routeMetrics) int64 { return r.accepted.Load() }},
+		{"socklet_messages_in_total", "counter", "Messages received from clients.", func(r *routeMetrics) int64 { return r.messagesIn.Load() }},
+		{"socklet_messages_out_total", "counter", "Messages queued to clients.", func(r *routeMetrics) int64 { return r.messagesOut.Load() }},
+		{"socklet_bytes_in_total", "counter", "Message payload bytes received.", func(r *routeMetrics) int64 { return r.bytesIn.Load() }},
+		{"socklet_bytes_out_total", "counter", "Message payload bytes queued.", func(r *routeMetrics) int64 { return r.bytesOut.Load() }},
+		{"socklet_plugin_traps_total", "counter", "Plugin instances that trapped, overran their deadline or ran out of memory.", func(r *routeMetrics) int64 { return r.traps.Load() }},
+		{"socklet_plugin_restarts_total", "counter", "Plugin instances rebuilt after a trap.", func(r *routeMetrics) int64 { return r.restarts.Load() }},
+		{"socklet_plugin_reloads_total", "counter", "Plugin modules replaced by a reload.", func(r *routeMetrics) int64 { return r.reloads.Load() }},
+		{"socklet_plugin_reload_errors_total", "counter", "Reloads refused because the new module failed.", func(r *routeMetrics) int64 { return r.reloadErrors.Load() }},
+	}
+	for _, s := range series {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", s.name, s.help, s.name, s.typ)
+		for _, n := range names {
+			fmt.Fprintf(&b, "%s{route=%s} %d\n", s.name, quoteLabel(n), s.get(routes[n]))
+		}
+	}
+
+	b.WriteString("# HELP socklet_plugin_event_seconds Duration of plugin event calls.\n# TYPE socklet_plugin_event_seconds histogram\n")
+	for _, n := range names {
+		h := &routes[n].latency
+		var cum int64
+		for i, le := range latencyBuckets {
+			cum += h.counts[i].Load()
+			fmt.Fprintf(&b, "socklet_plugin_event_seconds_bucket{route=%s,le=\"%s\"} %d\n", quoteLabel(n), formatFloat(le), cum)
+		}
+		cum += h.counts[len(latencyBuckets)].Load()
+		fmt.Fprintf(&b, "socklet_plugin_event_seconds_bucket{route=%s,le=\"+Inf\"} %d\n", quoteLabel(n), cum)
+		fmt.Fprintf(&b, "socklet_plugin_event_seconds_sum{route=%s} %s\n", quoteLabel(n), formatFloat(float64(h.sumNs.Load())/1e9))
+		fmt.Fprintf(&b, "socklet_plugin_event_seconds_count{route=%s} %d\n", quoteLabel(n), cum)
+	}
+
+	b.WriteString("# HELP socklet_handshake_failures_total Handshakes refused or failed, by reason.\n# TYPE socklet_handshake_failures_total counter\n")
+	var reasons []string
+	m.handshakeFailures.Range(func(k, _ any) bool { reasons = append(reasons, k.(string)); return true })
+	sort.Strings(reasons)
+	for _, r := range reasons {
+		v, _ := m.handshakeFailures.Load(r)
+		fmt.Fprintf(&b, "socklet_handshake_failures_total{reason=%s} %d\n", quoteLabel(r), v.(*atomic.Int64).Load())
+	}
+	n, err := io.WriteString(w, b.String())
+	return int64(n), err
+}
+
+func quoteLabel(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`)
+	return `"` + r.Replace(s) + `"`
+}
+
+func formatFloat(f float64) string {
+	if math.IsInf(f, 1) {
+		return "+Inf"
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}

@@ -1,0 +1,267 @@
+package host
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/socklet/socklet/protocol"
+)
+
+// readBufferSize is the size of the buffer the handshake is read with; it
+// becomes the connection's read buffer.
+const readBufferSize = 4 << 10
+
+// serverConn is one TCP connection from accept to close.
+type serverConn struct {
+	s  *Server
+	nc net.Conn
+	ip string
+
+	mu      sync.Mutex
+	ws      *protocol.Conn // set after the 101
+	leaving bool           // shutdown asked this connection to go away
+}
+
+// goingAway starts a 1001 close, or drops a connection still in its
+// handshake.
+func (c *serverConn) goingAway() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.leaving = true
+	if c.ws != nil {
+		_ = c.ws.Close(protocol.StatusGoingAway, "server shutting down")
+		return
+	}
+	_ = c.nc.Close()
+}
+
+// drop closes the TCP connection at once.
+func (c *serverConn) drop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ws != nil {
+		_ = c.ws.CloseNow()
+		return
+	}
+	_ = c.nc.Close()
+}
+
+func (s *Server) serveConn(nc net.Conn) {
+	defer s.readLoops.Done()
+	defer s.total.Add(-1)
+	c := &serverConn{s: s, nc: nc, ip: remoteIP(nc.RemoteAddr())}
+	if !c.serve() {
+		_ = nc.Close()
+	}
+}
+
+// serve runs the handshake and the read loop. It reports whether the
+// protocol connection took ownership of the socket.
+func (c *serverConn) serve() bool {
+	s := c.s
+	_ = c.nc.SetDeadline(time.Now().Add(s.cfg.Limits.HandshakeTimeout.Duration()))
+	br := bufio.NewReaderSize(c.nc, readBufferSize)
+	req, err := protocol.ReadRequest(br)
+	if err != nil {
+		var he *protocol.HandshakeError
+		if errors.As(err, &he) {
+			s.reject(c.nc, "bad_request", he)
+		} else {
+			s.metrics.HandshakeFailure("read")
+		}
+		return false
+	}
+	req.RemoteAddr = c.nc.RemoteAddr().String()
+
+	r := s.routes.Load().lookup(req.Host, req.URL.Path)
+	if r == nil {
+		if page, ok := s.opts.Pages[req.URL.Path]; ok && !isUpgrade(req) {
+			s.servePage(c.nc, req, page)
+			return false
+		}
+		s.reject(c.nc, "not_found", &protocol.HandshakeError{Status: http.StatusNotFound, Reason: "no route for " + req.URL.Path})
+		return false
+	}
+	if !isUpgrade(req) {
+		h := http.Header{}
+		h.Set("Upgrade", "websocket")
+		h.Set("Connection", "Upgrade")
+		h.Set("Sec-WebSocket-Version", "13")
+		s.reject(c.nc, "not_websocket", &protocol.HandshakeError{Status: http.StatusUpgradeRequired, Reason: req.URL.Path + " is a WebSocket endpoint", Header: h})
+		return false
+	}
+	hs, err := r.upgrader.Negotiate(req)
+	if err != nil {
+		var he *protocol.HandshakeError
+		if !errors.As(err, &he) {
+			he = &protocol.HandshakeError{Status: http.StatusBadRequest, Reason: err.Error()}
+		}
+		s.reject(c.nc, handshakeReason(he.Status), he)
+		return false
+	}
+	if reason, ok := s.admit(c, r); !ok {
+		s.reject(c.nc, "limit", &protocol.HandshakeError{Status: http.StatusServiceUnavailable, Reason: reason})
+		return false
+	}
+	defer s.release(c, r)
+
+	hc := &conn{req: req, remote: req.RemoteAddr, subprotocol: hs.Subprotocol, rm: r.rm}
+	ctx := context.Background()
+	h, status, err := r.plugin.Open(ctx, hc)
+	if err != nil {
+		s.log.Error("plugin open failed", "route", r.label, "err", err)
+		s.reject(c.nc, "plugin_error", &protocol.HandshakeError{Status: http.StatusInternalServerError, Reason: "plugin error"})
+		return false
+	}
+	if status != 0 {
+		s.reject(c.nc, "plugin_rejected", &protocol.HandshakeError{Status: status, Reason: "rejected by " + r.label})
+		return false
+	}
+
+	_ = c.nc.SetDeadline(time.Time{})
+	ws, err := r.upgrader.Upgrade(c.nc, br, hs, nil)
+	if err != nil {
+		s.metrics.HandshakeFailure("write")
+		_ = r.plugin.Closed(ctx, h, int(protocol.StatusAbnormalClosure), "")
+		return false
+	}
+	ws.SetPongHandler(func(p []byte) {
+		if err := r.plugin.Pong(ctx, h, p); err != nil {
+			s.log.Error("plugin pong failed", "route", r.label, "err", err)
+		}
+	})
+	hc.upgraded(ws)
+	c.mu.Lock()
+	c.ws = ws
+	leaving := c.leaving
+	c.mu.Unlock()
+	if leaving {
+		_ = ws.Close(protocol.StatusGoingAway, "server shutting down")
+	}
+	r.rm.accepted.Add(1)
+
+	code, reason := c.readLoop(ctx, r, ws, h)
+	if err := r.plugin.Closed(ctx, h, code, reason); err != nil {
+		s.log.Error("plugin close failed", "route", r.label, "err", err)
+	}
+	<-ws.Done()
+	return true
+}
+
+// readLoop delivers messages to the plugin until the connection ends, and
+// returns the close code and reason the plugin's socklet_on_close gets.
+func (c *serverConn) readLoop(ctx context.Context, r *route, ws *protocol.Conn, h uint64) (int, string) {
+	for {
+		typ, p, err := ws.ReadMessage()
+		if err != nil {
+			var ce *protocol.CloseError
+			if errors.As(err, &ce) {
+				return int(ce.Code), ce.Reason
+			}
+			return int(protocol.StatusAbnormalClosure), ""
+		}
+		r.rm.messagesIn.Add(1)
+		r.rm.bytesIn.Add(int64(len(p)))
+		if typ == protocol.MessageText {
+			err = r.plugin.Text(ctx, h, p)
+		} else {
+			err = r.plugin.Binary(ctx, h, p)
+		}
+		if err != nil {
+			c.s.log.Error("plugin event failed", "route", r.label, "err", err)
+		}
+	}
+}
+
+// admit applies the server, route and per-IP connection limits.
+func (s *Server) admit(c *serverConn, r *route) (string, bool) {
+	if max := s.cfg.Limits.MaxConnections; s.wsConns.Add(1) > int64(max) && max > 0 {
+		s.wsConns.Add(-1)
+		return "server connection limit reached", false
+	}
+	if max := r.cfg.MaxConnections; r.conns.Add(1) > int64(max) && max > 0 {
+		r.conns.Add(-1)
+		s.wsConns.Add(-1)
+		return "route connection limit reached", false
+	}
+	if !s.track(c) {
+		r.conns.Add(-1)
+		s.wsConns.Add(-1)
+		return "connection limit reached for " + c.ip, false
+	}
+	r.rm.connections.Add(1)
+	return "", true
+}
+
+func (s *Server) release(c *serverConn, r *route) {
+	r.rm.connections.Add(-1)
+	r.conns.Add(-1)
+	s.wsConns.Add(-1)
+	s.untrack(c)
+}
+
+// reject answers a refused handshake with its HTTP status and one-line
+// reason, and counts it.
+func (s *Server) reject(nc net.Conn, reason string, he *protocol.HandshakeError) {
+	s.metrics.HandshakeFailure(reason)
+	_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
+	_ = protocol.WriteReject(nc, he)
+}
+
+func (s *Server) servePage(nc net.Conn, req *http.Request, p Page) {
+	_ = nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	var b strings.Builder
+	b.WriteString("HTTP/1.1 200 OK\r\nContent-Type: ")
+	b.WriteString(p.ContentType)
+	b.WriteString("\r\nContent-Length: ")
+	b.WriteString(strconv.Itoa(len(p.Body)))
+	b.WriteString("\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n")
+	if req.Method == http.MethodHead {
+		_, _ = nc.Write([]byte(b.String()))
+		return
+	}
+	_, _ = nc.Write(append([]byte(b.String()), p.Body...))
+}
+
+// isUpgrade reports whether req asks for a WebSocket upgrade at all (the
+// Upgrade header names websocket); Negotiate checks the rest.
+func isUpgrade(req *http.Request) bool {
+	for _, v := range req.Header.Values("Upgrade") {
+		for _, tok := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(tok), "websocket") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func handshakeReason(status int) string {
+	switch status {
+	case http.StatusForbidden:
+		return "origin"
+	case http.StatusUpgradeRequired:
+		return "version"
+	case http.StatusMethodNotAllowed:
+		return "method"
+	}
+	return "bad_request"
+}
+
+func remoteIP(a net.Addr) string {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.IP.String()
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return host
+}
