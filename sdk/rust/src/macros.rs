@@ -39,22 +39,30 @@ macro_rules! plugin {
 
             #[no_mangle]
             pub extern "C" fn socklet_on_text(conn: i64, ptr: *const u8, len: usize) {
-                $crate::__rt::with_handler(__socklet_init, |h| $crate::__rt::text(h, conn, ptr, len))
+                $crate::__rt::with_handler(__socklet_init, |h| unsafe {
+                    $crate::__rt::text(h, conn, ptr, len)
+                })
             }
 
             #[no_mangle]
             pub extern "C" fn socklet_on_binary(conn: i64, ptr: *const u8, len: usize) {
-                $crate::__rt::with_handler(__socklet_init, |h| $crate::__rt::binary(h, conn, ptr, len))
+                $crate::__rt::with_handler(__socklet_init, |h| unsafe {
+                    $crate::__rt::binary(h, conn, ptr, len)
+                })
             }
 
             #[no_mangle]
             pub extern "C" fn socklet_on_pong(conn: i64, ptr: *const u8, len: usize) {
-                $crate::__rt::with_handler(__socklet_init, |h| $crate::__rt::pong(h, conn, ptr, len))
+                $crate::__rt::with_handler(__socklet_init, |h| unsafe {
+                    $crate::__rt::pong(h, conn, ptr, len)
+                })
             }
 
             #[no_mangle]
             pub extern "C" fn socklet_on_close(conn: i64, code: i32, ptr: *const u8, len: usize) {
-                $crate::__rt::with_handler(__socklet_init, |h| $crate::__rt::close(h, conn, code, ptr, len))
+                $crate::__rt::with_handler(__socklet_init, |h| unsafe {
+                    $crate::__rt::close(h, conn, code, ptr, len)
+                })
             }
 
             #[no_mangle]

@@ -80,9 +80,9 @@ mod slot {
     }
 }
 
-pub use slot::with_handler;
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use slot::reset;
+pub use slot::with_handler;
 use slot::with_scratch;
 
 /// alloc implements socklet_alloc: room for size bytes in the scratch buffer
@@ -145,42 +145,66 @@ pub fn open<H: Handler + ?Sized>(h: &mut H, conn: i64) -> i32 {
 
 /// text implements socklet_on_text. The host promises valid UTF-8; a
 /// payload that is not is logged and dropped rather than trusted.
-pub fn text<H: Handler + ?Sized>(h: &mut H, conn: i64, ptr: *const u8, len: usize) {
+///
+/// # Safety
+/// (ptr, len) is the payload the host wrote into the buffer [`alloc`]
+/// returned, or (0, 0); see `payload`.
+pub unsafe fn text<H: Handler + ?Sized>(h: &mut H, conn: i64, ptr: *const u8, len: usize) {
     if let Some(c) = Conn::from_raw(conn as u64) {
-        // SAFETY: see payload.
-        match core::str::from_utf8(unsafe { payload(ptr, len) }) {
+        match core::str::from_utf8(payload(ptr, len)) {
             Ok(t) => report("on_text", h.on_text(c, t)),
-            Err(_) => log(Level::Error, "socklet: on_text: payload is not UTF-8, dropped"),
+            Err(_) => log(
+                Level::Error,
+                "socklet: on_text: payload is not UTF-8, dropped",
+            ),
         }
     }
     release();
 }
 
 /// binary implements socklet_on_binary.
-pub fn binary<H: Handler + ?Sized>(h: &mut H, conn: i64, ptr: *const u8, len: usize) {
+///
+/// # Safety
+/// (ptr, len) is the payload the host wrote into the buffer [`alloc`]
+/// returned, or (0, 0); see `payload`.
+pub unsafe fn binary<H: Handler + ?Sized>(h: &mut H, conn: i64, ptr: *const u8, len: usize) {
     if let Some(c) = Conn::from_raw(conn as u64) {
-        // SAFETY: see payload.
-        report("on_binary", h.on_binary(c, unsafe { payload(ptr, len) }));
+        report("on_binary", h.on_binary(c, payload(ptr, len)));
     }
     release();
 }
 
 /// pong implements socklet_on_pong.
-pub fn pong<H: Handler + ?Sized>(h: &mut H, conn: i64, ptr: *const u8, len: usize) {
+///
+/// # Safety
+/// (ptr, len) is the payload the host wrote into the buffer [`alloc`]
+/// returned, or (0, 0); see `payload`.
+pub unsafe fn pong<H: Handler + ?Sized>(h: &mut H, conn: i64, ptr: *const u8, len: usize) {
     if let Some(c) = Conn::from_raw(conn as u64) {
-        // SAFETY: see payload.
-        report("on_pong", h.on_pong(c, unsafe { payload(ptr, len) }));
+        report("on_pong", h.on_pong(c, payload(ptr, len)));
     }
     release();
 }
 
 /// close implements socklet_on_close. A code outside u16 (never sent by a
 /// correct host) reads as 1006; a reason that is not UTF-8 as "".
-pub fn close<H: Handler + ?Sized>(h: &mut H, conn: i64, code: i32, ptr: *const u8, len: usize) {
+///
+/// # Safety
+/// As for [`text`].
+pub unsafe fn close<H: Handler + ?Sized>(
+    h: &mut H,
+    conn: i64,
+    code: i32,
+    ptr: *const u8,
+    len: usize,
+) {
     if let Some(c) = Conn::from_raw(conn as u64) {
-        let code = if (0..=0xffff).contains(&code) { code as u16 } else { 1006 };
-        // SAFETY: see payload.
-        let reason = core::str::from_utf8(unsafe { payload(ptr, len) }).unwrap_or("");
+        let code = if (0..=0xffff).contains(&code) {
+            code as u16
+        } else {
+            1006
+        };
+        let reason = core::str::from_utf8(payload(ptr, len)).unwrap_or("");
         report("on_close", h.on_close(c, code, reason));
     }
     release();
@@ -209,10 +233,17 @@ mod tests {
         reset();
         let p = alloc(1 << 20);
         assert!(!p.is_null());
-        binary(&mut Nop, 1, p, 1 << 20);
+        // SAFETY: alloc returned room for 1 MiB, written here as the host would.
+        unsafe {
+            p.write_bytes(7, 1 << 20);
+            binary(&mut Nop, 1, p, 1 << 20);
+        }
         assert_eq!(with_scratch(|s| s.capacity()), 0);
         let p = alloc(1000);
-        binary(&mut Nop, 1, p, 0);
-        assert!(with_scratch(|s| s.capacity()) >= 1000, "small buffers are kept");
+        unsafe { binary(&mut Nop, 1, p, 0) };
+        assert!(
+            with_scratch(|s| s.capacity()) >= 1000,
+            "small buffers are kept"
+        );
     }
 }

@@ -20,10 +20,28 @@ extern "C" {
     pub fn close(conn: i64, code: i32, ptr: *const u8, len: usize) -> i32;
     pub fn subscribe(conn: i64, topic_ptr: *const u8, topic_len: usize) -> i32;
     pub fn unsubscribe(conn: i64, topic_ptr: *const u8, topic_len: usize) -> i32;
-    pub fn publish_text(topic_ptr: *const u8, topic_len: usize, ptr: *const u8, len: usize, except_conn: i64) -> i32;
-    pub fn publish_binary(topic_ptr: *const u8, topic_len: usize, ptr: *const u8, len: usize, except_conn: i64) -> i32;
+    pub fn publish_text(
+        topic_ptr: *const u8,
+        topic_len: usize,
+        ptr: *const u8,
+        len: usize,
+        except_conn: i64,
+    ) -> i32;
+    pub fn publish_binary(
+        topic_ptr: *const u8,
+        topic_len: usize,
+        ptr: *const u8,
+        len: usize,
+        except_conn: i64,
+    ) -> i32;
     pub fn conn_info(conn: i64, key: i32, buf: *mut u8, cap: usize) -> i32;
-    pub fn conn_header(conn: i64, name_ptr: *const u8, name_len: usize, buf: *mut u8, cap: usize) -> i32;
+    pub fn conn_header(
+        conn: i64,
+        name_ptr: *const u8,
+        name_len: usize,
+        buf: *mut u8,
+        cap: usize,
+    ) -> i32;
     pub fn attach(conn: i64, ptr: *const u8, len: usize) -> i32;
     pub fn attachment(conn: i64, buf: *mut u8, cap: usize) -> i32;
     pub fn config(key_ptr: *const u8, key_len: usize, buf: *mut u8, cap: usize) -> i32;

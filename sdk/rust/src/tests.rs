@@ -27,13 +27,15 @@ impl Handler for Probe {
         }
     }
     fn on_text(&mut self, conn: Conn, text: &str) -> Result<()> {
-        self.events.push(format!("text {conn} {} bytes", text.len()));
+        self.events
+            .push(format!("text {conn} {} bytes", text.len()));
         let r = conn.send_text(text);
         self.results.push(r);
         r
     }
     fn on_binary(&mut self, conn: Conn, data: &[u8]) -> Result<()> {
-        self.events.push(format!("binary {conn} {} bytes", data.len()));
+        self.events
+            .push(format!("binary {conn} {} bytes", data.len()));
         conn.send_binary(data)
     }
     fn on_pong(&mut self, conn: Conn, data: &[u8]) -> Result<()> {
@@ -103,7 +105,10 @@ fn open_accepts_by_default_and_rejects_with_status() {
     assert_eq!(Reject::new(599).status(), 599);
     assert_eq!(Reject::new(600).status(), 500);
     // A rejected handle is dead.
-    assert_eq!(Conn::from_raw(2).unwrap().send_text("x"), Err(Error::BadHandle));
+    assert_eq!(
+        Conn::from_raw(2).unwrap().send_text("x"),
+        Err(Error::BadHandle)
+    );
 }
 
 #[test]
@@ -166,7 +171,11 @@ fn attachments() {
     assert_eq!(c.attachment().unwrap(), data);
     assert_eq!(h.attachment(c), data);
     assert_eq!(c.attach(&vec![0; (64 << 10) + 1]), Err(Error::TooLarge));
-    assert_eq!(c.attachment().unwrap(), data, "a refused attach keeps the old bytes");
+    assert_eq!(
+        c.attachment().unwrap(),
+        data,
+        "a refused attach keeps the old bytes"
+    );
     c.attach(b"").unwrap();
     assert_eq!(c.attachment().unwrap(), b"");
 }
@@ -174,7 +183,11 @@ fn attachments() {
 #[test]
 fn subscribe_publish() {
     let mut h = host();
-    let (a, b, c) = (h.connect().unwrap(), h.connect().unwrap(), h.connect().unwrap());
+    let (a, b, c) = (
+        h.connect().unwrap(),
+        h.connect().unwrap(),
+        h.connect().unwrap(),
+    );
     assert_eq!(a.subscribe("room"), Ok(true));
     assert_eq!(a.subscribe("room"), Ok(false));
     assert_eq!(b.subscribe("room"), Ok(true));
@@ -186,8 +199,14 @@ fn subscribe_publish() {
     assert_eq!(publish_binary("room", &[1, 2], None), Ok(2));
     assert_eq!(publish_text("", "all", Some(b)), Ok(2));
     assert_eq!(publish_text("nobody", "x", None), Ok(0));
-    assert_eq!(h.take_sent(a), vec![Frame::binary(&[1, 2]), Frame::text("all")]);
-    assert_eq!(h.take_sent(b), vec![Frame::text("hello"), Frame::binary(&[1, 2])]);
+    assert_eq!(
+        h.take_sent(a),
+        vec![Frame::binary(&[1, 2]), Frame::text("all")]
+    );
+    assert_eq!(
+        h.take_sent(b),
+        vec![Frame::text("hello"), Frame::binary(&[1, 2])]
+    );
     assert_eq!(h.take_sent(c), vec![Frame::text("all")]);
 
     assert_eq!(a.unsubscribe("room"), Ok(true));
@@ -214,11 +233,17 @@ fn close_and_dead_handles() {
     assert_eq!(c.close(1000, ""), Err(Error::Closed));
     h.close(c, 4000, "bye");
     assert!(!h.is_open(c));
-    assert_eq!(h.sent(c), vec![Frame::Ping(b"p".to_vec()), Frame::Close(4000, "bye".into())]);
+    assert_eq!(
+        h.sent(c),
+        vec![Frame::Ping(b"p".to_vec()), Frame::Close(4000, "bye".into())]
+    );
     assert_eq!(c.send_text("x"), Err(Error::BadHandle));
     assert_eq!(c.attachment(), Err(Error::BadHandle));
     assert_eq!(c.path(), Err(Error::BadHandle));
-    assert_eq!(h.handler().events.last().unwrap(), &format!("close {c} 4000 bye"));
+    assert_eq!(
+        h.handler().events.last().unwrap(),
+        &format!("close {c} 4000 bye")
+    );
 }
 
 #[test]
@@ -229,7 +254,11 @@ fn pong_and_close_events() {
     h.close(c, 1006, "");
     assert_eq!(
         h.handler().events,
-        vec![format!("open {c}"), format!("pong {c} [9, 8]"), format!("close {c} 1006 ")]
+        vec![
+            format!("open {c}"),
+            format!("pong {c} [9, 8]"),
+            format!("close {c} 1006 ")
+        ]
     );
 }
 
@@ -246,8 +275,14 @@ fn event_errors_are_logged() {
     assert_eq!(
         h.logs(),
         vec![
-            LogLine { level: Level::Warn, message: "socklet: on_text: queue full".into() },
-            LogLine { level: Level::Warn, message: "socklet: on_binary: unknown status".into() },
+            LogLine {
+                level: Level::Warn,
+                message: "socklet: on_text: queue full".into()
+            },
+            LogLine {
+                level: Level::Warn,
+                message: "socklet: on_binary: unknown status".into()
+            },
         ]
     );
 }
@@ -258,9 +293,19 @@ fn log_lines() {
     log(Level::Debug, "d");
     log(Level::Error, &"e".repeat(10 << 10));
     let logs = h.take_logs();
-    assert_eq!(logs[0], LogLine { level: Level::Debug, message: "d".into() });
+    assert_eq!(
+        logs[0],
+        LogLine {
+            level: Level::Debug,
+            message: "d".into()
+        }
+    );
     assert_eq!(logs[1].level, Level::Error);
-    assert_eq!(logs[1].message.len(), 8 << 10, "the host cuts lines at 8 KiB");
+    assert_eq!(
+        logs[1].message.len(),
+        8 << 10,
+        "the host cuts lines at 8 KiB"
+    );
     h.fail_next("log", Error::Limit);
     log(Level::Info, "refused lines are dropped silently");
     assert!(h.logs().is_empty());
@@ -283,7 +328,10 @@ fn timers() {
     h.advance(60);
     assert_eq!(
         h.handler().events,
-        vec![format!("timer 2 at {}", t0 + 50), format!("timer 3 at {}", t0 + 50)]
+        vec![
+            format!("timer 2 at {}", t0 + 50),
+            format!("timer 3 at {}", t0 + 50)
+        ]
     );
     assert_eq!(h.now(), t0 + 60);
     h.advance(1000);
@@ -358,7 +406,7 @@ mod glue {
 
     #[test]
     fn exports_drive_the_registered_handler() {
-        let mut h = Host::new(|| Probe::default()); // fresh host state and instance
+        let mut h = Host::new(Probe::default); // fresh host state and instance
         let ok = h.connect().unwrap(); // handle 1 (Probe accepts)
         let no = h.connect_with(Request::new("/no")).unwrap(); // handle 2
         unsafe {
@@ -372,10 +420,19 @@ mod glue {
                 socklet_on_text(ok.raw() as i64, p, msg.len());
             }
             socklet_on_text(ok.raw() as i64, std::ptr::null(), 0);
-            assert!(!socklet_alloc(0).is_null(), "0 means failure, even for size 0");
-            assert!(socklet_alloc(usize::MAX).is_null(), "impossible sizes return 0");
+            assert!(
+                !socklet_alloc(0).is_null(),
+                "0 means failure, even for size 0"
+            );
+            assert!(
+                socklet_alloc(usize::MAX).is_null(),
+                "impossible sizes return 0"
+            );
             socklet_on_close(ok.raw() as i64, 1000, std::ptr::null(), 0);
         }
-        assert_eq!(h.sent(ok), vec![Frame::text("1 a"), Frame::text("2 bc"), Frame::text("3 ")]);
+        assert_eq!(
+            h.sent(ok),
+            vec![Frame::text("1 a"), Frame::text("2 bc"), Frame::text("3 ")]
+        );
     }
 }

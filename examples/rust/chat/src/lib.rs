@@ -82,7 +82,10 @@ mod tests {
         assert_eq!(host.take_sent(b), vec![]);
         assert_eq!(host.attachment(a), b"alice");
         host.text(a, "hi: there /nick x");
-        assert_eq!(host.take_sent(b), vec![Frame::text("alice: hi: there /nick x")]);
+        assert_eq!(
+            host.take_sent(b),
+            vec![Frame::text("alice: hi: there /nick x")]
+        );
         host.text(a, "/nickname");
         assert_eq!(host.take_sent(b), vec![Frame::text("alice: /nickname")]);
     }

@@ -101,7 +101,10 @@ pub fn write_string(s: &str, out: &mut String) {
 
 /// parse parses one JSON value, surrounded by optional whitespace.
 pub fn parse(text: &str) -> Result<Value, Error> {
-    let mut p = Parser { b: text.as_bytes(), i: 0 };
+    let mut p = Parser {
+        b: text.as_bytes(),
+        i: 0,
+    };
     let v = p.value(0)?;
     p.ws();
     if p.i != p.b.len() {
@@ -117,7 +120,10 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn err(&self, what: &'static str) -> Error {
-        Error { offset: self.i, what }
+        Error {
+            offset: self.i,
+            what,
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -241,8 +247,11 @@ impl<'a> Parser<'a> {
             }
         }
         // The bytes are ASCII digits and signs: valid UTF-8 and valid for f64.
-        let s = core::str::from_utf8(&self.b[start..self.i]).map_err(|_| self.err("invalid number"))?;
-        s.parse::<f64>().map(Value::Number).map_err(|_| self.err("invalid number"))
+        let s =
+            core::str::from_utf8(&self.b[start..self.i]).map_err(|_| self.err("invalid number"))?;
+        s.parse::<f64>()
+            .map(Value::Number)
+            .map_err(|_| self.err("invalid number"))
     }
 
     fn hex4(&mut self) -> Result<u32, Error> {
@@ -274,7 +283,10 @@ impl<'a> Parser<'a> {
                 self.i += 1;
             }
             // Splitting only at ASCII bytes keeps each run valid UTF-8.
-            out.push_str(core::str::from_utf8(&self.b[start..self.i]).map_err(|_| self.err("invalid UTF-8"))?);
+            out.push_str(
+                core::str::from_utf8(&self.b[start..self.i])
+                    .map_err(|_| self.err("invalid UTF-8"))?,
+            );
             match self.peek() {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
@@ -335,7 +347,9 @@ mod tests {
 
     fn round(s: &str) -> String {
         let mut out = String::new();
-        parse(s).unwrap_or_else(|e| panic!("{s}: {e:?}")).write(&mut out);
+        parse(s)
+            .unwrap_or_else(|e| panic!("{s}: {e:?}"))
+            .write(&mut out);
         out
     }
 
@@ -351,11 +365,17 @@ mod tests {
             ("-0.25e2", "-25"),
             ("1E3", "1000"),
             ("1e300", &format!("{}", 1e300f64)),
-            (r#""a\"b\\c\/d\n\u00e9\ud83d\ude00""#, "\"a\\\"b\\\\c/d\\né😀\""),
+            (
+                r#""a\"b\\c\/d\n\u00e9\ud83d\ude00""#,
+                "\"a\\\"b\\\\c/d\\né😀\"",
+            ),
             ("\"\\u0001\"", "\"\\u0001\""),
             ("[]", "[]"),
             ("{}", "{}"),
-            (r#" { "a" : [1, {"b": null}], "c": "" } "#, r#"{"a":[1,{"b":null}],"c":""}"#),
+            (
+                r#" { "a" : [1, {"b": null}], "c": "" } "#,
+                r#"{"a":[1,{"b":null}],"c":""}"#,
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(round(input), want, "input {input}");

@@ -88,7 +88,13 @@ fn add(params: Option<&Value>) -> Outcome {
 
 impl Rpc {
     /// call runs one request; None means the answer comes later (sleep).
-    fn call(&mut self, conn: Conn, id: &Value, method: &str, params: Option<&Value>) -> Option<Outcome> {
+    fn call(
+        &mut self,
+        conn: Conn,
+        id: &Value,
+        method: &str,
+        params: Option<&Value>,
+    ) -> Option<Outcome> {
         Some(match method {
             "add" => add(params),
             "echo" => Ok(params.cloned().unwrap_or(Value::Null)),
@@ -101,7 +107,9 @@ impl Rpc {
     fn sleep(&mut self, conn: Conn, id: &Value, params: Option<&Value>) -> Option<Outcome> {
         let ms = match params {
             Some(Value::Array(a)) if a.len() == 1 => match a[0] {
-                Value::Number(n) if (0.0..=MAX_SLEEP_MS).contains(&n) && n.fract() == 0.0 => n as u32,
+                Value::Number(n) if (0.0..=MAX_SLEEP_MS).contains(&n) && n.fract() == 0.0 => {
+                    n as u32
+                }
                 _ => return Some(invalid_params("sleep takes [ms], 0 <= ms <= 60000")),
             },
             _ => return Some(invalid_params("sleep takes [ms], 0 <= ms <= 60000")),
@@ -146,17 +154,24 @@ impl Handler for Rpc {
 
     fn on_timer(&mut self, t: u64) -> Result<()> {
         match self.sleeping.remove(&t) {
-            Some((conn, id, ms)) => match conn.send_text(&response(&id, Ok(Value::Number(f64::from(ms))))) {
-                // The connection may have gone meanwhile; nobody to answer.
-                Err(Error::BadHandle) | Err(Error::Closed) => Ok(()),
-                r => r,
-            },
+            Some((conn, id, ms)) => {
+                match conn.send_text(&response(&id, Ok(Value::Number(f64::from(ms))))) {
+                    // The connection may have gone meanwhile; nobody to answer.
+                    Err(Error::BadHandle) | Err(Error::Closed) => Ok(()),
+                    r => r,
+                }
+            }
             None => Ok(()),
         }
     }
 
     fn on_close(&mut self, conn: Conn, _code: u16, _reason: &str) -> Result<()> {
-        let gone: Vec<u64> = self.sleeping.iter().filter(|(_, (c, _, _))| *c == conn).map(|(t, _)| *t).collect();
+        let gone: Vec<u64> = self
+            .sleeping
+            .iter()
+            .filter(|(_, (c, _, _))| *c == conn)
+            .map(|(t, _)| *t)
+            .collect();
         for t in gone {
             self.sleeping.remove(&t);
             timer_cancel(t)?;
@@ -183,17 +198,33 @@ mod tests {
         let c = host.connect().unwrap();
         let now = host.now();
         let cases = [
-            (r#"{"id":1,"method":"add","params":[1,2,3.5]}"#, r#"{"id":1,"result":6.5}"#.to_owned()),
-            (r#"{"id":"x","method":"add","params":[]}"#, r#"{"id":"x","result":0}"#.to_owned()),
+            (
+                r#"{"id":1,"method":"add","params":[1,2,3.5]}"#,
+                r#"{"id":1,"result":6.5}"#.to_owned(),
+            ),
+            (
+                r#"{"id":"x","method":"add","params":[]}"#,
+                r#"{"id":"x","result":0}"#.to_owned(),
+            ),
             (
                 r#"{"method":"echo","params":{"a":[true,null,"é\n"]},"id":[1]}"#,
                 r#"{"id":[1],"result":{"a":[true,null,"é\n"]}}"#.to_owned(),
             ),
-            (r#"{"id":2,"method":"echo"}"#, r#"{"id":2,"result":null}"#.to_owned()),
-            (r#"{"id":3,"method":"time"}"#, format!(r#"{{"id":3,"result":{now}}}"#)),
+            (
+                r#"{"id":2,"method":"echo"}"#,
+                r#"{"id":2,"result":null}"#.to_owned(),
+            ),
+            (
+                r#"{"id":3,"method":"time"}"#,
+                format!(r#"{{"id":3,"result":{now}}}"#),
+            ),
         ];
         for (req, want) in cases {
-            assert_eq!(ask(&mut host, c, req), vec![Frame::Text(want)], "request {req}");
+            assert_eq!(
+                ask(&mut host, c, req),
+                vec![Frame::Text(want)],
+                "request {req}"
+            );
         }
     }
 
@@ -202,21 +233,48 @@ mod tests {
         let mut host = Host::new(Rpc::default);
         let c = host.connect().unwrap();
         let cases = [
-            ("{", r#"{"id":null,"error":{"code":-32700,"message":"parse error at byte 1: expected a member name"}}"#),
-            ("[1]", r#"{"id":null,"error":{"code":-32600,"message":"invalid request: expected an object with a string \"method\""}}"#),
-            (r#"{"id":4,"method":7}"#, r#"{"id":4,"error":{"code":-32600,"message":"invalid request: expected an object with a string \"method\""}}"#),
-            (r#"{"id":5,"method":"nope"}"#, r#"{"id":5,"error":{"code":-32601,"message":"method not found: nope"}}"#),
-            (r#"{"id":6,"method":"add","params":[1,"2"]}"#, r#"{"id":6,"error":{"code":-32602,"message":"invalid params: add takes an array of numbers"}}"#),
-            (r#"{"id":7,"method":"add","params":[1e308,1e308]}"#, r#"{"id":7,"error":{"code":-32602,"message":"invalid params: the sum is out of range"}}"#),
-            (r#"{"id":8,"method":"sleep","params":[60001]}"#, r#"{"id":8,"error":{"code":-32602,"message":"invalid params: sleep takes [ms], 0 <= ms <= 60000"}}"#),
+            (
+                "{",
+                r#"{"id":null,"error":{"code":-32700,"message":"parse error at byte 1: expected a member name"}}"#,
+            ),
+            (
+                "[1]",
+                r#"{"id":null,"error":{"code":-32600,"message":"invalid request: expected an object with a string \"method\""}}"#,
+            ),
+            (
+                r#"{"id":4,"method":7}"#,
+                r#"{"id":4,"error":{"code":-32600,"message":"invalid request: expected an object with a string \"method\""}}"#,
+            ),
+            (
+                r#"{"id":5,"method":"nope"}"#,
+                r#"{"id":5,"error":{"code":-32601,"message":"method not found: nope"}}"#,
+            ),
+            (
+                r#"{"id":6,"method":"add","params":[1,"2"]}"#,
+                r#"{"id":6,"error":{"code":-32602,"message":"invalid params: add takes an array of numbers"}}"#,
+            ),
+            (
+                r#"{"id":7,"method":"add","params":[1e308,1e308]}"#,
+                r#"{"id":7,"error":{"code":-32602,"message":"invalid params: the sum is out of range"}}"#,
+            ),
+            (
+                r#"{"id":8,"method":"sleep","params":[60001]}"#,
+                r#"{"id":8,"error":{"code":-32602,"message":"invalid params: sleep takes [ms], 0 <= ms <= 60000"}}"#,
+            ),
         ];
         for (req, want) in cases {
-            assert_eq!(ask(&mut host, c, req), vec![Frame::text(want)], "request {req}");
+            assert_eq!(
+                ask(&mut host, c, req),
+                vec![Frame::text(want)],
+                "request {req}"
+            );
         }
         host.binary(c, b"{}");
         assert_eq!(
             host.take_sent(c),
-            vec![Frame::text(r#"{"id":null,"error":{"code":-32600,"message":"invalid request: send JSON as text messages"}}"#)]
+            vec![Frame::text(
+                r#"{"id":null,"error":{"code":-32600,"message":"invalid request: send JSON as text messages"}}"#
+            )]
         );
     }
 
@@ -225,14 +283,32 @@ mod tests {
         let mut host = Host::new(Rpc::default);
         let a = host.connect().unwrap();
         let b = host.connect().unwrap();
-        assert_eq!(ask(&mut host, a, r#"{"id":1,"method":"sleep","params":[100]}"#), vec![]);
-        assert_eq!(ask(&mut host, a, r#"{"id":2,"method":"sleep","params":[50]}"#), vec![]);
-        assert_eq!(ask(&mut host, b, r#"{"id":3,"method":"sleep","params":[10]}"#), vec![]);
+        assert_eq!(
+            ask(&mut host, a, r#"{"id":1,"method":"sleep","params":[100]}"#),
+            vec![]
+        );
+        assert_eq!(
+            ask(&mut host, a, r#"{"id":2,"method":"sleep","params":[50]}"#),
+            vec![]
+        );
+        assert_eq!(
+            ask(&mut host, b, r#"{"id":3,"method":"sleep","params":[10]}"#),
+            vec![]
+        );
         host.advance(60);
-        assert_eq!(host.take_sent(a), vec![Frame::text(r#"{"id":2,"result":50}"#)]);
-        assert_eq!(host.take_sent(b), vec![Frame::text(r#"{"id":3,"result":10}"#)]);
+        assert_eq!(
+            host.take_sent(a),
+            vec![Frame::text(r#"{"id":2,"result":50}"#)]
+        );
+        assert_eq!(
+            host.take_sent(b),
+            vec![Frame::text(r#"{"id":3,"result":10}"#)]
+        );
         host.close(a, 1000, "");
-        assert!(host.timers().is_empty(), "closing cancels the connection's sleeps");
+        assert!(
+            host.timers().is_empty(),
+            "closing cancels the connection's sleeps"
+        );
         host.advance(100);
         assert!(host.logs().is_empty(), "{:?}", host.logs());
         assert!(host.handler().sleeping.is_empty());
@@ -245,7 +321,9 @@ mod tests {
         host.fail_next("timer", socklet::Error::Limit);
         assert_eq!(
             ask(&mut host, c, r#"{"id":1,"method":"sleep","params":[5]}"#),
-            vec![Frame::text(r#"{"id":1,"error":{"code":-32000,"message":"cannot sleep: limit reached"}}"#)]
+            vec![Frame::text(
+                r#"{"id":1,"error":{"code":-32000,"message":"cannot sleep: limit reached"}}"#
+            )]
         );
     }
 }

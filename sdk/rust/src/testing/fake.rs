@@ -160,7 +160,9 @@ fn send(name: &'static str, conn: i64, frame: impl FnOnce() -> Result<Frame, i32
 
 pub unsafe fn send_text(conn: i64, ptr: *const u8, len: usize) -> i32 {
     send("send_text", conn, || {
-        String::from_utf8(read(ptr, len)).map(Frame::Text).map_err(|_| INVALID_UTF8)
+        String::from_utf8(read(ptr, len))
+            .map(Frame::Text)
+            .map_err(|_| INVALID_UTF8)
     })
 }
 
@@ -251,7 +253,10 @@ pub unsafe fn unsubscribe(conn: i64, topic_ptr: *const u8, topic_len: usize) -> 
             Ok(t) => t,
             Err(st) => return st,
         };
-        let removed = s.topics.get_mut(&t).map_or(false, |subs| subs.remove(&(conn as u64)));
+        let removed = s
+            .topics
+            .get_mut(&t)
+            .map_or(false, |subs| subs.remove(&(conn as u64)));
         s.topics.retain(|_, subs| !subs.is_empty());
         if removed {
             0
@@ -284,7 +289,10 @@ unsafe fn publish(
         let to: Vec<u64> = if t.is_empty() {
             s.conns.keys().copied().collect()
         } else {
-            s.topics.get(&t).map(|subs| subs.iter().copied().collect()).unwrap_or_default()
+            s.topics
+                .get(&t)
+                .map(|subs| subs.iter().copied().collect())
+                .unwrap_or_default()
         };
         let mut n = 0;
         for id in to {
@@ -309,7 +317,9 @@ pub unsafe fn publish_text(
     len: usize,
     except_conn: i64,
 ) -> i32 {
-    let f = String::from_utf8(read(ptr, len)).map(Frame::Text).map_err(|_| INVALID_UTF8);
+    let f = String::from_utf8(read(ptr, len))
+        .map(Frame::Text)
+        .map_err(|_| INVALID_UTF8);
     publish("publish_text", topic_ptr, topic_len, except_conn, f)
 }
 
@@ -435,7 +445,10 @@ pub unsafe fn log(level: i32, ptr: *const u8, len: usize) -> i32 {
         if let Some(st) = s.injected("log") {
             return st;
         }
-        s.logs.push(LogLine { level, message: String::from_utf8_lossy(&msg).into_owned() });
+        s.logs.push(LogLine {
+            level,
+            message: String::from_utf8_lossy(&msg).into_owned(),
+        });
         OK
     })
 }
@@ -453,7 +466,10 @@ pub unsafe fn timer(delay_ms: i32, id: i64) -> i32 {
             return LIMIT;
         }
         s.seq += 1;
-        let t = Timer { due: s.now + delay_ms as u64, seq: s.seq };
+        let t = Timer {
+            due: s.now + delay_ms as u64,
+            seq: s.seq,
+        };
         s.timers.insert(id, t);
         OK
     })

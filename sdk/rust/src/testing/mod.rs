@@ -159,14 +159,17 @@ impl<H: Handler> Host<H> {
     pub fn new(factory: impl Fn() -> H + 'static) -> Host<H> {
         fake::reset();
         rt::reset();
-        Host { handler: None, factory: Box::new(factory) }
+        Host {
+            handler: None,
+            factory: Box::new(factory),
+        }
     }
 
     /// handler returns the plugin instance (created if no event came yet), to
     /// inspect its state.
     pub fn handler(&mut self) -> &mut H {
         let factory = &self.factory;
-        self.handler.get_or_insert_with(|| factory())
+        self.handler.get_or_insert_with(factory)
     }
 
     /// set_config sets a `[route.config]` value, as read by [`crate::config`].
@@ -211,24 +214,37 @@ impl<H: Handler> Host<H> {
             Ok(Conn::from_raw(id).expect("handles start at 1"))
         } else {
             fake::with(|s| s.forget(id));
-            Err(if (400..=599).contains(&status) { status as u16 } else { 500 })
+            Err(if (400..=599).contains(&status) {
+                status as u16
+            } else {
+                500
+            })
         }
     }
 
     fn must_be_live(&self, conn: Conn, what: &str) {
         let live = fake::with(|s| s.conns.get(&conn.raw()).map_or(false, |c| !c.gone));
-        assert!(live, "socklet emulator: {what} on {conn:?}, which is not open");
+        assert!(
+            live,
+            "socklet emulator: {what} on {conn:?}, which is not open"
+        );
     }
 
     /// deliver copies a payload into the plugin's scratch buffer through
     /// socklet_alloc, as the host does, and passes (0, 0) when it is empty.
+    /// The (ptr, len) f gets meets the safety contract of the `__rt` event
+    /// functions, which is why the callers' `unsafe` blocks are sound.
     fn deliver(&mut self, data: &[u8], f: impl FnOnce(&mut H, *const u8, usize)) {
         if data.is_empty() {
             f(self.handler(), std::ptr::null(), 0);
             return;
         }
         let p = rt::alloc(data.len());
-        assert!(!p.is_null(), "socklet emulator: socklet_alloc({}) returned 0", data.len());
+        assert!(
+            !p.is_null(),
+            "socklet emulator: socklet_alloc({}) returned 0",
+            data.len()
+        );
         // SAFETY: alloc returned room for data.len() bytes.
         unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), p, data.len()) };
         f(self.handler(), p, data.len());
@@ -237,19 +253,25 @@ impl<H: Handler> Host<H> {
     /// text delivers a text message from the client.
     pub fn text(&mut self, conn: Conn, text: &str) {
         self.must_be_live(conn, "text");
-        self.deliver(text.as_bytes(), |h, p, n| rt::text(h, conn.raw() as i64, p, n));
+        self.deliver(text.as_bytes(), |h, p, n| unsafe {
+            rt::text(h, conn.raw() as i64, p, n)
+        });
     }
 
     /// binary delivers a binary message from the client.
     pub fn binary(&mut self, conn: Conn, data: &[u8]) {
         self.must_be_live(conn, "binary");
-        self.deliver(data, |h, p, n| rt::binary(h, conn.raw() as i64, p, n));
+        self.deliver(data, |h, p, n| unsafe {
+            rt::binary(h, conn.raw() as i64, p, n)
+        });
     }
 
     /// pong delivers a pong frame from the client.
     pub fn pong(&mut self, conn: Conn, data: &[u8]) {
         self.must_be_live(conn, "pong");
-        self.deliver(data, |h, p, n| rt::pong(h, conn.raw() as i64, p, n));
+        self.deliver(data, |h, p, n| unsafe {
+            rt::pong(h, conn.raw() as i64, p, n)
+        });
     }
 
     /// close ends the connection: the client closed with code and reason (use
@@ -259,7 +281,7 @@ impl<H: Handler> Host<H> {
     /// readable with [`Host::sent`].
     pub fn close(&mut self, conn: Conn, code: u16, reason: &str) {
         self.must_be_live(conn, "close");
-        self.deliver(reason.as_bytes(), |h, p, n| {
+        self.deliver(reason.as_bytes(), |h, p, n| unsafe {
             rt::close(h, conn.raw() as i64, i32::from(code), p, n)
         });
         fake::with(|s| s.forget(conn.raw()));
@@ -302,7 +324,11 @@ impl<H: Handler> Host<H> {
         rt::reset();
         let live: Vec<u64> = fake::with(|s| {
             s.timers.clear();
-            s.conns.iter().filter(|(_, c)| !c.gone).map(|(id, _)| *id).collect()
+            s.conns
+                .iter()
+                .filter(|(_, c)| !c.gone)
+                .map(|(id, _)| *id)
+                .collect()
         });
         for id in live {
             rt::resume(self.handler(), id as i64);
@@ -321,13 +347,21 @@ impl<H: Handler> Host<H> {
 
     /// sent returns the frames queued to conn so far (also after it closed).
     pub fn sent(&self, conn: Conn) -> Vec<Frame> {
-        fake::with(|s| s.conns.get(&conn.raw()).map(|c| c.sent.clone()).unwrap_or_default())
+        fake::with(|s| {
+            s.conns
+                .get(&conn.raw())
+                .map(|c| c.sent.clone())
+                .unwrap_or_default()
+        })
     }
 
     /// take_sent returns and forgets the frames queued to conn so far.
     pub fn take_sent(&mut self, conn: Conn) -> Vec<Frame> {
         fake::with(|s| {
-            s.conns.get_mut(&conn.raw()).map(|c| std::mem::take(&mut c.sent)).unwrap_or_default()
+            s.conns
+                .get_mut(&conn.raw())
+                .map(|c| std::mem::take(&mut c.sent))
+                .unwrap_or_default()
         })
     }
 
@@ -343,7 +377,12 @@ impl<H: Handler> Host<H> {
 
     /// attachment returns the bytes attached to conn (empty if none or dead).
     pub fn attachment(&self, conn: Conn) -> Vec<u8> {
-        fake::with(|s| s.conns.get(&conn.raw()).map(|c| c.attachment.clone()).unwrap_or_default())
+        fake::with(|s| {
+            s.conns
+                .get(&conn.raw())
+                .map(|c| c.attachment.clone())
+                .unwrap_or_default()
+        })
     }
 
     /// subscribers returns the connections subscribed to topic, in handle order.
@@ -363,7 +402,11 @@ impl<H: Handler> Host<H> {
 
     /// is_closing reports whether the plugin called close on conn.
     pub fn is_closing(&self, conn: Conn) -> bool {
-        fake::with(|s| s.conns.get(&conn.raw()).map_or(false, |c| !c.gone && c.closing))
+        fake::with(|s| {
+            s.conns
+                .get(&conn.raw())
+                .map_or(false, |c| !c.gone && c.closing)
+        })
     }
 
     /// timers returns the pending timers as (id, due time in ms), by id.
