@@ -152,6 +152,11 @@ func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 // LocalAddr returns the local network address.
 func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
 
+// SetPongHandler replaces Options.OnPong: f is called from the reading
+// goroutine for every pong, with a payload valid only during the call. Call
+// it before the first ReadMessage or from the reading goroutine.
+func (c *Conn) SetPongHandler(f func(payload []byte)) { c.opts.OnPong = f }
+
 // Done is closed once TCP is closed and the Conn is finished.
 func (c *Conn) Done() <-chan struct{} { return c.done }
 
