@@ -267,3 +267,48 @@ func rawServer(t *testing.T, extra string, script func(p *rawPeer)) string {
 	}()
 	return "ws://" + ln.Addr().String() + "/"
 }
+
+// rawConnectRaw opens TCP and writes raw bytes as the request.
+func rawConnectRaw(t testing.TB, url, raw string) *rawPeer {
+	t.Helper()
+	addr := strings.TrimSuffix(strings.TrimPrefix(url, "ws://"), "/")
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(nc, raw); err != nil {
+		t.Fatal(err)
+	}
+	return &rawPeer{t: t, nc: nc, br: bufio.NewReader(nc), client: true}
+}
+
+// rawServerSilent accepts connections and never answers.
+func rawServerSilent(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var conns []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	go func() {
+		defer close(done)
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, nc)
+		}
+	}()
+	return "ws://" + ln.Addr().String() + "/"
+}
