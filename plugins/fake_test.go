@@ -96,6 +96,16 @@ func (c *recorder) messages() []msg {
 	return append([]msg(nil), c.msgs...)
 }
 
+// last returns the number of messages and the last one.
+func (c *recorder) last() (int, msg) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.msgs) == 0 {
+		return 0, msg{}
+	}
+	return len(c.msgs), c.msgs[len(c.msgs)-1]
+}
+
 func (c *recorder) closeCode() (bool, int, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -108,7 +108,7 @@ func writeSymbols(b *strings.Builder, syms []Symbol) {
 		b.WriteString("  (none)\n")
 		return
 	}
-	width := 0
+	width, sigWidth := 0, 0
 	names := make([]string, len(syms))
 	for i, s := range syms {
 		names[i] = s.Name
@@ -119,9 +119,10 @@ func writeSymbols(b *strings.Builder, syms []Symbol) {
 			names[i] = "memory " + names[i]
 		}
 		width = max(width, len(names[i]))
+		sigWidth = max(sigWidth, len(s.Signature))
 	}
 	for i, s := range syms {
-		line := fmt.Sprintf("  %-*s  %s", width, names[i], s.Signature)
+		line := fmt.Sprintf("  %-*s  %-*s", width, names[i], sigWidth, s.Signature)
 		if s.Doc != "" {
 			line += "  # " + s.Doc
 		}
