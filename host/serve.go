@@ -24,22 +24,24 @@ type serverConn struct {
 	nc net.Conn
 	ip string
 
-	mu      sync.Mutex
-	ws      *protocol.Conn // set after the 101
-	leaving bool           // shutdown asked this connection to go away
+	mu       sync.Mutex
+	admitted bool           // past the limits: the plugin has or will have seen on_open
+	ws       *protocol.Conn // set after the 101
+	leaving  bool           // shutdown asked this connection to go away
 }
 
-// goingAway starts a 1001 close, or drops a connection still in its
-// handshake.
+// goingAway starts a 1001 close. A connection still reading its request is
+// dropped; one being opened is closed with 1001 right after its 101.
 func (c *serverConn) goingAway() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.leaving = true
-	if c.ws != nil {
+	switch {
+	case c.ws != nil:
 		_ = c.ws.Close(protocol.StatusGoingAway, "server shutting down")
-		return
+	case !c.admitted:
+		_ = c.nc.Close()
 	}
-	_ = c.nc.Close()
 }
 
 // drop closes the TCP connection at once.

@@ -62,6 +62,9 @@ type Server struct {
 	admin   *http.Server
 	closing bool
 
+	shutdownOnce sync.Once
+	shutdownErr  error
+
 	total     atomic.Int64 // open TCP connections being served
 	wsConns   atomic.Int64 // admitted WebSocket connections
 	readLoops sync.WaitGroup
@@ -178,7 +181,15 @@ func (s *Server) ServeAdmin(ln net.Listener) error {
 // the closing handshakes (every plugin sees its close events) until ctx is
 // done, then drops what is left and releases the plugins. It returns ctx's
 // error if it had to drop connections.
+//
+// Shutdown may be called more than once; later calls wait for the first and
+// return its result.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.shutdownOnce.Do(func() { s.shutdownErr = s.shutdown(ctx) })
+	return s.shutdownErr
+}
+
+func (s *Server) shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
 	if s.ln != nil {
@@ -232,6 +243,9 @@ func (s *Server) track(c *serverConn) bool {
 	}
 	s.perIP[c.ip]++
 	s.conns[c] = struct{}{}
+	c.mu.Lock()
+	c.admitted = true
+	c.mu.Unlock()
 	return true
 }
 

@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -39,7 +40,7 @@ func cmdNew(args []string, stdout, stderr io.Writer) error {
 		return usageError{"new takes LANGUAGE and NAME; languages: " + strings.Join(langs, ", ")}
 	}
 	lang, name := fs.Arg(0), fs.Arg(1)
-	if !contains(langs, lang) {
+	if !slices.Contains(langs, lang) {
 		return usageError{fmt.Sprintf("unknown language %q; choose one of %s", lang, strings.Join(langs, ", "))}
 	}
 	if !validName.MatchString(name) {
@@ -93,13 +94,4 @@ func templateLanguages() []string {
 	}
 	sort.Strings(langs)
 	return langs
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
