@@ -14,7 +14,7 @@
 // number of goroutines.
 package config
 
-// Config is a whole socklet configuration. Field comments give the TOML key;
+// Config is a whole socklet configuration. Struct tags give the TOML keys;
 // docs/config.md describes each key, its default and its meaning.
 type Config struct {
 	// File is the name the configuration was parsed from: for Load the

@@ -64,6 +64,10 @@ func (d *decoder) decode(path string, v any, rv reflect.Value) {
 		d.table(path, m, rv)
 	case reflect.Slice:
 		items, ok := arrayItems(v)
+		if _, table := v.(map[string]any); table && t.Elem().Kind() == reflect.Struct {
+			d.ps.fail(path, "%s: expected an array of tables, got a table (write [[%s]] for each, not [%s])", path, path, path)
+			return
+		}
 		if !ok {
 			d.typeProblem(path, "array", v)
 			return

@@ -50,6 +50,8 @@ func TestProblems(t *testing.T) {
 			`socklet.toml:4: route[0].subprotocols[1]: expected a string, got integer 2`},
 		{"route not a table", "route = 1\n",
 			`socklet.toml:1: route: expected an array, got integer 1`},
+		{"route as a table", "[route]\npath = \"/a\"\nplugin = \"a.wasm\"\n",
+			`socklet.toml:1: route: expected an array of tables, got a table (write [[route]] for each, not [route])`},
 		{"config not a table", okRoute + "config = 1\n",
 			`socklet.toml:4: route[0].config: expected a table, got integer 1`},
 		{"compression type", okRoute + "compression = \"gzip\"\n",

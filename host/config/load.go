@@ -16,8 +16,9 @@ import (
 // Relative paths in the file are resolved against the file's directory and
 // returned absolute. Problems are reported with path as the file name.
 //
-// Load returns an *Error (as error) listing every problem when the file is
-// not valid, and a wrapped *fs.PathError when it cannot be read.
+// Load returns a nil Config and an *Error (as error) listing every problem
+// when the file is not valid, or a wrapped *fs.PathError when it cannot be
+// read.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -45,8 +46,8 @@ func Load(path string) (*Config, error) {
 // embed.FS. Parse touches no file system: it does not check that plugin
 // files exist (Load does).
 //
-// Parse returns an *Error (as error) listing every problem when the
-// configuration is not valid.
+// Parse returns a nil Config and an *Error (as error) listing every
+// problem when the configuration is not valid.
 func Parse(name string, data []byte) (*Config, error) {
 	c, ps := parse(name, data, filepath.Dir(name))
 	if err := ps.err(); err != nil {
