@@ -481,6 +481,12 @@ func newCompressor(p deflateParams, server bool, opts CompressionOptions) *compr
 	return c
 }
 
+// fits reports whether an n-byte message may be compressed: not under the
+// threshold and, with a window below 15 bits, not longer than the window.
+func (c *compressor) fits(n int) bool {
+	return n >= c.threshold && (c.windowBits == deflateMaxWindow || n <= 1<<c.windowBits)
+}
+
 // compress appends the RFC 7692 payload of message src to dst (without the
 // trailing 00 00 ff ff) and returns it with compressed=true: the caller sends
 // it with RSV1 set. compressed=false means the message goes uncompressed
@@ -489,7 +495,7 @@ func newCompressor(p deflateParams, server bool, opts CompressionOptions) *compr
 // compressed independently) would not shrink. dst may be nil; src is not
 // retained.
 func (c *compressor) compress(dst, src []byte) (out []byte, compressed bool, err error) {
-	if len(src) < c.threshold || len(src) > 1<<c.windowBits {
+	if !c.fits(len(src)) {
 		return dst, false, nil
 	}
 	if c.noContext {
@@ -527,7 +533,7 @@ func (c *compressor) compress(dst, src []byte) (out []byte, compressed bool, err
 // since the peer's window will then hold bytes our writer never saw: so call
 // it only when the payload is then sent.
 func (c *compressor) usePrepared(n int) bool {
-	if n < c.threshold || n > 1<<c.windowBits {
+	if !c.fits(n) {
 		return false
 	}
 	if !c.noContext && c.fw != nil {

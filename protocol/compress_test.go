@@ -279,6 +279,9 @@ func TestDeflateRoundTrip(t *testing.T) {
 					c, d := newCompressor(m.p, server, opts), newDecompressor(m.p, !server)
 					for round := range 2 {
 						for i, n := range sizes {
+							if n > 64<<10 && level != flate.BestSpeed {
+								continue // keeps the test fast (and -race bearable)
+							}
 							msg := jsonLike(n, uint64(i+round)) // round 2 repeats content: context helps
 							if i%2 == 1 {
 								msg = randomBytes(n, uint64(i))
@@ -287,18 +290,19 @@ func TestDeflateRoundTrip(t *testing.T) {
 							if err != nil {
 								t.Fatal(err)
 							}
-							wantCompressed := n >= threshold && n <= 1<<m.p.serverMaxWindowBits
+							bits := m.p.serverMaxWindowBits
 							if !server {
-								wantCompressed = n >= threshold && n <= 1<<m.p.clientMaxWindowBits
+								bits = m.p.clientMaxWindowBits
 							}
+							wantCompressed := n >= threshold && (bits == 15 || n <= 1<<bits)
 							if compressed && !wantCompressed {
 								t.Fatalf("size %d compressed, want uncompressed", n)
 							}
 							if !compressed {
 								// Incompressible data may go uncompressed only
 								// when each message stands alone.
-								if wantCompressed && !c.noContext {
-									t.Fatalf("size %d not compressed with context takeover", n)
+								if wantCompressed && (!c.noContext || i%2 == 0) {
+									t.Fatalf("size %d (random %v) not compressed", n, i%2 == 1)
 								}
 								continue
 							}
@@ -688,7 +692,9 @@ func FuzzInflate(f *testing.F) {
 			}
 		}
 
-		// Round trip of the fuzzed bytes as a message.
+		// Round trip of the fuzzed bytes as a message (no context takeover:
+		// a fresh context writer per input would cost ~1 MiB an execution).
+		p.clientNoContextTakeover = true
 		c := newCompressor(p, false, CompressionOptions{Enabled: true, Threshold: 1})
 		d = newDecompressor(p, true)
 		for range 2 {
