@@ -20,6 +20,8 @@ func TestProblems(t *testing.T) {
 		// Syntax and structure.
 		{"syntax", "listen = \n",
 			`socklet.toml:1: invalid TOML: expected value but found '\n' instead`},
+		{"duplicate key", "listen = \":1\"\nlisten = \":2\"\n" + okRoute,
+			`socklet.toml:2: invalid TOML: Key 'listen' has already been defined.`},
 		{"unknown top-level key", "lisen = \":80\"\n" + okRoute,
 			`socklet.toml:1: unknown key lisen (did you mean listen?)`},
 		{"unknown route key", okRoute + okRoute[:10] + "path = \"/b\"\nplugin = \"b.wasm\"\nmax_conections = 3\n",
