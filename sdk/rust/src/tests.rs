@@ -13,6 +13,7 @@ struct Probe {
     reject: Option<Reject>,
     fail_open_with: Option<Error>,
     results: Vec<Result<()>>,
+    close_send: Option<Result<()>>,
 }
 
 impl Handler for Probe {
@@ -44,6 +45,7 @@ impl Handler for Probe {
     }
     fn on_close(&mut self, conn: Conn, code: u16, reason: &str) -> Result<()> {
         self.events.push(format!("close {conn} {code} {reason}"));
+        self.close_send = Some(conn.send_text("too late"));
         Ok(())
     }
     fn on_timer(&mut self, id: u64) -> Result<()> {
@@ -223,6 +225,7 @@ fn close_and_dead_handles() {
     let mut h = host();
     let c = h.connect().unwrap();
     assert_eq!(c.close(999, ""), Err(Error::InvalidArgument));
+    assert_eq!(c.header(""), Err(Error::InvalidArgument));
     assert_eq!(c.close(1005, ""), Err(Error::InvalidArgument));
     assert_eq!(c.close(1000, &"r".repeat(124)), Err(Error::TooLarge));
     assert_eq!(c.ping(&[0; 126]), Err(Error::TooLarge));
@@ -231,6 +234,11 @@ fn close_and_dead_handles() {
     assert!(h.is_closing(c));
     assert_eq!(c.send_text("late"), Err(Error::Closed));
     assert_eq!(c.close(1000, ""), Err(Error::Closed));
+    assert_eq!(
+        c.close(1, ""),
+        Err(Error::InvalidArgument),
+        "arguments are checked first"
+    );
     h.close(c, 4000, "bye");
     assert!(!h.is_open(c));
     assert_eq!(

@@ -36,7 +36,8 @@ pub(crate) struct ConnState {
     pub request: Request,
     pub sent: Vec<Frame>,
     pub attachment: Vec<u8>,
-    /// The plugin called close; sends are refused.
+    /// The plugin called close, or on_close is being delivered: sends are
+    /// refused with Closed.
     pub closing: bool,
     /// on_close was delivered (or on_open rejected it): the handle is dead.
     pub gone: bool,
@@ -135,7 +136,8 @@ unsafe fn write_out(buf: *mut u8, cap: usize, data: &[u8]) -> i32 {
     data.len() as i32
 }
 
-/// send queues a frame for one connection.
+/// send queues a frame for one connection. As in the host, a bad handle is
+/// reported first, then a bad argument, then a closing connection.
 fn send(name: &'static str, conn: i64, frame: impl FnOnce() -> Result<Frame, i32>) -> i32 {
     with(|s| {
         if let Some(st) = s.injected(name) {
@@ -145,10 +147,8 @@ fn send(name: &'static str, conn: i64, frame: impl FnOnce() -> Result<Frame, i32
             Some(c) => c,
             None => return BAD_HANDLE,
         };
-        if c.closing {
-            return CLOSED;
-        }
         match frame() {
+            Ok(_) if c.closing => CLOSED,
             Ok(f) => {
                 c.sent.push(f);
                 OK
@@ -367,6 +367,9 @@ pub unsafe fn conn_header(
     with(|s| {
         if let Some(st) = s.injected("conn_header") {
             return st;
+        }
+        if name.is_empty() {
+            return INVALID_ARGUMENT;
         }
         let c = match s.live(conn) {
             Some(c) => c,

@@ -276,11 +276,18 @@ impl<H: Handler> Host<H> {
 
     /// close ends the connection: the client closed with code and reason (use
     /// 1006 for a dropped connection), or finished a close the plugin started.
-    /// The plugin gets on_close; then the host forgets the connection's
+    /// The plugin gets on_close (during which sends on the connection fail
+    /// with [`Error::Closed`]); then the host forgets the connection's
     /// topics and attachment, and its handle is dead. What it was sent stays
     /// readable with [`Host::sent`].
     pub fn close(&mut self, conn: Conn, code: u16, reason: &str) {
         self.must_be_live(conn, "close");
+        // While on_close runs, the connection can no longer be sent to.
+        fake::with(|s| {
+            if let Some(c) = s.conns.get_mut(&conn.raw()) {
+                c.closing = true;
+            }
+        });
         self.deliver(reason.as_bytes(), |h, p, n| unsafe {
             rt::close(h, conn.raw() as i64, i32::from(code), p, n)
         });
