@@ -59,8 +59,9 @@ func extendable(tail []byte) bool {
 	if len(tail) >= 4 {
 		return false
 	}
-	for c := 0x80; c <= 0xbf; c++ {
-		if extendable(append(append([]byte(nil), tail...), byte(c))) {
+	// Validity depends only on these ranges' boundaries.
+	for _, c := range []byte{0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf} {
+		if extendable(append(append([]byte(nil), tail...), c)) {
 			return true
 		}
 	}
