@@ -1,10 +1,12 @@
 package plugins
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -393,15 +395,16 @@ func (r *Route) forget(c *conn) {
 	r.mu.Unlock()
 }
 
-// connsOf returns the open connections bound to s.
+// connsOf returns the open connections bound to s, oldest first.
 func (r *Route) connsOf(s *slot) []*conn {
 	r.mu.RLock()
-	defer r.mu.RUnlock()
 	var out []*conn
 	for _, c := range r.conns {
 		if c.slot == s && c.state.Load() == stateOpen {
 			out = append(out, c)
 		}
 	}
+	r.mu.RUnlock()
+	slices.SortFunc(out, func(a, b *conn) int { return cmp.Compare(a.h, b.h) })
 	return out
 }

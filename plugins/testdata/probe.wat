@@ -13,8 +13,7 @@
 ;; 16 timer_cancel, 17 now_ms, 20 trap, 21 loop forever, 22 memory.grow(a0),
 ;; 23 make socklet_on_open return a0 from now on, 24 nothing.
 ;; Other exports: on_text echoes; on_pong sends the payload back as binary;
-;; on_timer(id) sends "timer" and id (8 bytes) to the connection that set
-;; the last timer; on_resume(conn) sends "resumed"; on_close logs its
+;; on_timer(id) publishes "timer" and id (8 bytes) to every connection; on_resume(conn) sends "resumed"; on_close logs its
 ;; reason at level info.
 ;; Payloads are written at 65536 (page 1), which grows as needed.
 ;; Build: wat2wasm --debug-names testdata/probe.wat -o testdata/probe.wasm
@@ -39,13 +38,12 @@
 
   (memory (export "memory") 2)
   (global $open_status (mut i32) (i32.const 0))
-  (global $timer_conn (mut i64) (i64.const 0))
   (data (i32.const 16) "resumed")
   (data (i32.const 32) "timer")
 
-  (func (export "socklet_abi_v1"))
+  (func $socklet_abi_v1 (export "socklet_abi_v1"))
 
-  (func (export "socklet_alloc") (param $size i32) (result i32)
+  (func $socklet_alloc (export "socklet_alloc") (param $size i32) (result i32)
     (local $need i32)
     (local.set $need
       (i32.sub
@@ -57,26 +55,26 @@
           (then (return (i32.const 0))))))
     (i32.const 65536))
 
-  (func (export "socklet_on_open") (param $conn i64) (result i32)
+  (func $socklet_on_open (export "socklet_on_open") (param $conn i64) (result i32)
     (global.get $open_status))
 
-  (func (export "socklet_on_text") (param $conn i64) (param $ptr i32) (param $len i32)
+  (func $socklet_on_text (export "socklet_on_text") (param $conn i64) (param $ptr i32) (param $len i32)
     (drop (call $send_text (local.get $conn) (local.get $ptr) (local.get $len))))
 
-  (func (export "socklet_on_pong") (param $conn i64) (param $ptr i32) (param $len i32)
+  (func $socklet_on_pong (export "socklet_on_pong") (param $conn i64) (param $ptr i32) (param $len i32)
     (drop (call $send_binary (local.get $conn) (local.get $ptr) (local.get $len))))
 
-  (func (export "socklet_on_close") (param $conn i64) (param $code i32) (param $ptr i32) (param $len i32)
+  (func $socklet_on_close (export "socklet_on_close") (param $conn i64) (param $code i32) (param $ptr i32) (param $len i32)
     (drop (call $log (i32.const 1) (local.get $ptr) (local.get $len))))
 
-  (func (export "socklet_on_timer") (param $id i64)
+  (func $socklet_on_timer (export "socklet_on_timer") (param $id i64)
     (i64.store (i32.const 40) (local.get $id))
-    (drop (call $send_binary (global.get $timer_conn) (i32.const 32) (i32.const 16))))
+    (drop (call $publish_binary (i32.const 0) (i32.const 0) (i32.const 32) (i32.const 16) (i64.const 0))))
 
-  (func (export "socklet_on_resume") (param $conn i64)
+  (func $socklet_on_resume (export "socklet_on_resume") (param $conn i64)
     (drop (call $send_text (local.get $conn) (i32.const 16) (i32.const 7))))
 
-  (func (export "socklet_on_binary") (param $conn i64) (param $ptr i32) (param $len i32)
+  (func $socklet_on_binary (export "socklet_on_binary") (param $conn i64) (param $ptr i32) (param $len i32)
     (local $op i64) (local $a0 i64) (local $a1 i64) (local $a2 i64) (local $a3 i64) (local $a4 i64)
     (local $res i64)
     (local.set $op (i64.load (local.get $ptr)))
@@ -134,7 +132,6 @@
         (local.set $res (i64.extend_i32_s (call $log (i32.wrap_i64 (local.get $a0)) (i32.wrap_i64 (local.get $a1)) (i32.wrap_i64 (local.get $a2)))))
         (br $done)))
       (if (i64.eq (local.get $op) (i64.const 15)) (then
-        (global.set $timer_conn (local.get $conn))
         (local.set $res (i64.extend_i32_s (call $timer (i32.wrap_i64 (local.get $a0)) (local.get $a1))))
         (br $done)))
       (if (i64.eq (local.get $op) (i64.const 16)) (then
