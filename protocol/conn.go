@@ -78,6 +78,7 @@ type Conn struct {
 	pending         *msgBuf   // queued bytes, nil when empty
 	inflight        int       // bytes taken by the flusher and being written
 	flushing        bool      // a flusher (goroutine or Flush) owns the network writes
+	corked          bool      // Cork: data frames wait for Uncork/Flush
 	closeSent       bool      // a close frame is queued or written
 	closeAfterFlush bool      // close TCP once the queue is drained
 	closed          bool      // TCP closed

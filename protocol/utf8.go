@@ -43,9 +43,24 @@ const (
 var (
 	utf8Class [256]uint8
 	utf8Trans [u8NumStates * u8NumClasses]utf8State
+	// utf8Lead describes a lead byte for the whole-sequence fast path: the
+	// low 3 bits are the sequence length (0: not a lead byte), the high 4
+	// bits index utf8Second, the allowed range of the second byte.
+	utf8Lead [256]uint8
 )
 
+// utf8Second holds the allowed [lo, hi] of the byte after a lead byte.
+var utf8Second = [5][2]byte{{0x80, 0xbf}, {0xa0, 0xbf}, {0x80, 0x9f}, {0x90, 0xbf}, {0x80, 0x8f}}
+
 func init() {
+	var leadByClass [u8NumClasses]uint8
+	leadByClass[clC2] = 2
+	leadByClass[clE0] = 1<<4 | 3
+	leadByClass[clE1] = 3
+	leadByClass[clED] = 2<<4 | 3
+	leadByClass[clF0] = 3<<4 | 4
+	leadByClass[clF1] = 4
+	leadByClass[clF4] = 4<<4 | 4
 	for b := 0; b < 256; b++ {
 		var c uint8
 		switch {
@@ -77,6 +92,7 @@ func init() {
 			c = clBad
 		}
 		utf8Class[b] = c
+		utf8Lead[b] = leadByClass[c]
 	}
 	for i := range utf8Trans {
 		utf8Trans[i] = u8Reject
@@ -120,6 +136,25 @@ func (s *utf8State) feed(p []byte) bool {
 			if i == len(p) {
 				break
 			}
+			// Whole multi-byte sequence inside p: check it directly.
+			info := utf8Lead[p[i]]
+			size := int(info & 7)
+			if size == 0 {
+				*s = u8Reject
+				return false
+			}
+			if i+size <= len(p) {
+				r := utf8Second[info>>4]
+				if p[i+1] < r[0] || p[i+1] > r[1] ||
+					size > 2 && p[i+2]&0xc0 != 0x80 ||
+					size > 3 && p[i+3]&0xc0 != 0x80 {
+					*s = u8Reject
+					return false
+				}
+				i += size
+				continue
+			}
+			// The sequence continues in a later fragment: step the DFA.
 		}
 		st = utf8Trans[int(st)*u8NumClasses+int(utf8Class[p[i]])]
 		if st == u8Reject {

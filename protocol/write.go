@@ -170,7 +170,11 @@ func (c *Conn) queueFrame(op opcode, rsv byte, p []byte, force bool) error {
 		return err
 	}
 	c.appendFrameLocked(op, rsv, p)
-	c.kickLocked()
+	if op.isControl() {
+		c.forceKickLocked()
+	} else {
+		c.kickLocked()
+	}
 	c.mu.Unlock()
 	return nil
 }
@@ -214,7 +218,7 @@ func (c *Conn) appendCloseLocked(code StatusCode, reason string) {
 	var payload [maxControlPayload]byte
 	p := appendClosePayload(payload[:0], code, reason)
 	c.appendFrameLocked(opClose, 0, p)
-	c.kickLocked()
+	c.forceKickLocked()
 }
 
 // closeAfterFlushLocked arranges for TCP to be closed once the queue is
@@ -227,19 +231,52 @@ func (c *Conn) closeAfterFlushLocked() {
 	c.closeAfterFlush = true
 	if !c.flushing {
 		if c.pending != nil && len(c.pending.b) > 0 {
-			c.kickLocked()
+			c.forceKickLocked()
 		} else {
 			go c.closeTCP()
 		}
 	}
 }
 
-// kickLocked starts a flusher goroutine unless one runs. c.mu is held.
+// kickLocked starts a flusher goroutine unless one runs or the Conn is
+// corked. c.mu is held.
 func (c *Conn) kickLocked() {
+	if !c.corked {
+		c.forceKickLocked()
+	}
+}
+
+// forceKickLocked starts a flusher goroutine unless one runs, even when
+// corked (close frames and the closing sequence). c.mu is held.
+func (c *Conn) forceKickLocked() {
 	if !c.flushing && !c.closed {
 		c.flushing = true
-		go func() { _ = c.flushLoop() }()
+		go c.flushBackground()
 	}
+}
+
+func (c *Conn) flushBackground() { _ = c.flushLoop() }
+
+// Cork holds queued frames back: until Uncork (or Flush), data frames are
+// only appended to the queue, with no flusher goroutine started. The reading
+// goroutine can cork around the handling of the messages already buffered
+// and uncork when Buffered is 0, so that every reply is written with one
+// syscall from its own goroutine instead of waking a flusher. Control frames
+// (pong, ping, close) are not held. Cork and Uncork are safe for concurrent
+// use, but a Conn should have one corking owner.
+func (c *Conn) Cork() {
+	c.mu.Lock()
+	c.corked = true
+	c.mu.Unlock()
+}
+
+// Uncork ends Cork and writes the queued frames from the calling goroutine
+// (as Flush does), returning Flush's error.
+func (c *Conn) Uncork() error {
+	c.mu.Lock()
+	c.corked = false
+	c.mu.Unlock()
+	return c.Flush()
 }
 
 // flushLoop writes the queue until it is empty. The caller has set
