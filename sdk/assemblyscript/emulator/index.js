@@ -46,7 +46,8 @@ function idOut(v) {
 
 /**
  * Conn is the emulator's view of one connection. Fields: id (handle), state
- * ("open", "closing" after the plugin called close, "closed" after onClose),
+ * ("open"; "closing" after the plugin called close and during
+ * socklet_on_close; "closed" once socklet_on_close returned),
  * and the handshake facts given to open().
  */
 class Conn {
@@ -417,11 +418,14 @@ export class Emulator {
    */
   close(c, code = 1000, reason = "") {
     const conn = this.#handle(c);
-    conn.state = "closed";
+    // During socklet_on_close the handle is still valid (unsubscribe,
+    // attachment work) but nothing can be sent; afterwards it is dead.
+    conn.state = "closing";
     const [p, n] = this.#payload(enc.encode(reason));
     try {
       this.instance.exports.socklet_on_close?.(BigInt(conn.id), code, p, n);
     } finally {
+      conn.state = "closed";
       for (const subs of this.topics.values()) subs.delete(conn.id);
       this.attachments.delete(conn.id);
     }
