@@ -1,5 +1,8 @@
 //go:build wasm || tinygo.wasm
 
+// The host calls these functions; staticcheck does not know //go:wasmexport.
+//lint:file-ignore U1000 every function here is a wasm export
+
 package socklet
 
 import "unsafe"
