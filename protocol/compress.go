@@ -634,6 +634,12 @@ func newDecompressor(p deflateParams, server bool) *decompressor {
 	if d.windowBits < deflateMinWindow || d.windowBits > deflateMaxWindow {
 		d.windowBits = deflateMaxWindow
 	}
+	// zlib cannot compress raw deflate with an 8-bit window; zlib-based peers
+	// (Chromium among them) quietly use 9 bits when 8 was agreed. Keeping
+	// 512 bytes of history costs nothing and reads them.
+	if d.windowBits < 9 {
+		d.windowBits = 9
+	}
 	return d
 }
 

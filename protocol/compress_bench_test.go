@@ -85,14 +85,25 @@ func BenchmarkDecompress(b *testing.B) {
 	}
 }
 
-// BenchmarkDeflateConnMemory measures the heap a connection keeps between
-// messages after it sent and received one 1 KiB compressed message: with
-// context takeover the flate writer (per level) and the inbound history;
-// without, nothing. Reported as B/conn.
+// BenchmarkDeflateConnMemory measures the heap a server connection keeps
+// between messages after it sent and received one 1 KiB compressed message:
+// with context takeover the flate writer (per level) and the inbound history;
+// without, nothing; with server_no_context_takeover only, the inbound
+// history (2^client_max_window_bits bytes). Reported as B/conn.
 func BenchmarkDeflateConnMemory(b *testing.B) {
 	const conns = 64
 	msg := jsonLike(1<<10, 1)
-	for _, m := range benchModes {
+	modes := append(benchModes[:len(benchModes):len(benchModes)],
+		struct {
+			name string
+			p    deflateParams
+		}{"inboundcontext", deflateParams{serverNoContextTakeover: true, serverMaxWindowBits: 15, clientMaxWindowBits: 15}},
+		struct {
+			name string
+			p    deflateParams
+		}{"inboundcontext10bits", deflateParams{serverNoContextTakeover: true, serverMaxWindowBits: 15, clientMaxWindowBits: 10}},
+	)
+	for _, m := range modes {
 		for _, level := range []int{flate.BestSpeed, flate.DefaultCompression, flate.BestCompression} {
 			b.Run(fmt.Sprintf("%s/level%d", m.name, level), func(b *testing.B) {
 				opts := CompressionOptions{Enabled: true, Threshold: 1, Level: level}

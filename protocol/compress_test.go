@@ -429,7 +429,7 @@ func TestInflateWindowBits(t *testing.T) {
 				t.Fatalf("bits %d message %d: %v", bits, i, err)
 			}
 		}
-		if len(d.hist) > 1<<bits {
+		if len(d.hist) > 1<<max(bits, 9) { // 8 is read as 9, as zlib writes it
 			t.Errorf("bits %d: history %d bytes", bits, len(d.hist))
 		}
 	}
@@ -799,5 +799,24 @@ func TestBombIsValid(t *testing.T) {
 	got, err := d.decompress(nil, bomb(t, n), -1)
 	if err != nil || len(got) != n || bytes.IndexFunc(got, func(r rune) bool { return r != 0 }) >= 0 {
 		t.Fatalf("bomb inflates to %d bytes, err %v", len(got), err)
+	}
+}
+
+// TestInflateWindow8AsZlib reads a peer that agreed to an 8-bit window but,
+// like zlib, compresses with 9 bits: references up to 512 bytes back.
+func TestInflateWindow8AsZlib(t *testing.T) {
+	p := deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 8}
+	d := newDecompressor(p, true)
+	var wire bytes.Buffer
+	fw, _ := flate.NewWriter(&wire, flate.BestCompression)
+	for i := range 6 {
+		msg := randomBytes(500, uint64(i/2)) // each sent twice: distance 500
+		wire.Reset()
+		fw.Write(msg)
+		fw.Flush()
+		got, err := d.decompress(nil, bytes.TrimSuffix(wire.Bytes(), deflateTail), 500)
+		if err != nil || !bytes.Equal(got, msg) {
+			t.Fatalf("message %d: %v", i, err)
+		}
 	}
 }
