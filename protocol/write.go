@@ -21,9 +21,9 @@ const controlSlack = 1 << 10
 //
 // Write does not check that a text message is valid UTF-8 (the peer fails
 // the connection with 1007 if it is not). Errors: ErrQueueFull when the
-// frame would exceed Options.OutboundQueueBytes (nothing queued),
-// ErrMessageTooLarge when it could never fit, ErrClosed after Close or a
-// fatal error.
+// frame would take the queue past Options.OutboundQueueBytes (nothing is
+// queued; a message larger than the bound is accepted when the queue is
+// empty), ErrClosed after Close or a fatal error.
 func (c *Conn) Write(typ MessageType, p []byte) error {
 	if typ != MessageText && typ != MessageBinary {
 		return fmt.Errorf("protocol: Write: invalid message type %d", int(typ))
@@ -106,8 +106,9 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 
 // Flush writes every queued frame from the calling goroutine and returns
 // when the queue is empty (or a write failed). If a flusher goroutine is
-// running it waits for it instead. It returns ErrClosed when TCP is closed,
-// or the write error that closed it.
+// running it waits for it instead. It returns ErrClosed when TCP is closed;
+// when a write failed (and closed TCP) the error wraps both ErrClosed and
+// the network error.
 func (c *Conn) Flush() error {
 	c.mu.Lock()
 	for c.flushing && !c.closed {
@@ -149,10 +150,9 @@ func (c *Conn) checkSpaceLocked(n int, control bool) error {
 	if c.pending != nil {
 		queued += len(c.pending.b)
 	}
-	if queued+n > limit {
-		if n > limit {
-			return ErrMessageTooLarge
-		}
+	// A frame larger than the bound is accepted when nothing is queued, so
+	// any single message can be sent; the bound then holds for the rest.
+	if queued+n > limit && queued > 0 {
 		return ErrQueueFull
 	}
 	return nil
@@ -318,7 +318,7 @@ func (c *Conn) flushLoop() error {
 		if err != nil {
 			c.mu.Lock()
 			if c.writeErr == nil {
-				c.writeErr = fmt.Errorf("protocol: write: %w", err)
+				c.writeErr = fmt.Errorf("%w: write: %w", ErrClosed, err)
 			}
 			c.mu.Unlock()
 			c.closeTCP()
