@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds ticker.wasm from ticker.ts with the compiler version pinned by the SDK
+# (sdk/assemblyscript/package-lock.json). The output is reproducible byte for
+# byte; sdk/assemblyscript/test.sh rebuilds it and compares.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+sdk=../../../sdk/assemblyscript
+[ -x "$sdk/node_modules/.bin/asc" ] && [ -e "$sdk/node_modules/@socklet/sdk" ] || ../../../scripts/deps/assemblyscript.sh
+"$sdk/node_modules/.bin/asc" ticker.ts -O3 --runtime incremental \
+	--use abort=~lib/@socklet/sdk/assembly/abort/sockletAbort \
+	--path "$sdk/node_modules" -o ticker.wasm
