@@ -54,6 +54,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	}
 	if *listen != "" {
 		cfg.Listen = *listen
+		if err := cfg.Validate(); err != nil {
+			return invalidError{fmt.Errorf("--listen: %w", err)}
+		}
 	}
 	logger := newLogger(cfg.Log, stderr)
 	opts.Logger = logger
