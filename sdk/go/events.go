@@ -14,9 +14,6 @@ var scratch = make([]byte, 0, 512)
 // allocScratch returns room for size bytes at the start of scratch, always
 // with a capacity of at least one byte so its address is never 0.
 func allocScratch(size int) []byte {
-	if size < 0 {
-		return nil
-	}
 	if cap(scratch) < size || cap(scratch) == 0 {
 		c := 2 * cap(scratch)
 		if c < size {
@@ -39,7 +36,7 @@ func onOpen(conn uint64) int32 {
 	if errors.As(err, &r) && r.Status >= 400 && r.Status <= 599 {
 		return int32(r.Status)
 	}
-	Log(LevelError, "OnOpen: "+err.Error())
+	Log(LevelError, "socklet: OnOpen refused the connection with 500: "+err.Error())
 	return 500
 }
 

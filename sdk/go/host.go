@@ -5,8 +5,9 @@ import "time"
 // Publish queues msg as a text message (valid UTF-8) to every connection
 // subscribed to topic except except (the zero Conn excludes nobody); topic ""
 // means every connection of the route. The host builds the frame once for
-// all receivers. It returns how many connections it was queued to;
-// receivers whose queue is full miss it silently.
+// all receivers. It returns how many connections it was queued to; a
+// receiver whose outbound queue is full does not get it, is not counted, and
+// is closed by the host with 1013 (try again later).
 func Publish(topic string, msg []byte, except Conn) (int, error) {
 	r := hostPublishText(topic, msg, uint64(except))
 	return count(r)

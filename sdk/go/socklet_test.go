@@ -436,3 +436,53 @@ func TestLog(t *testing.T) {
 		t.Fatalf("logs %v", logs)
 	}
 }
+
+// closer checks what a handler may still do during OnClose.
+type closer struct {
+	socklet.Default
+	sendErr, unsubErr, attachErr error
+	attachment                   string
+}
+
+func (c *closer) OnClose(conn socklet.Conn, code int, reason string) {
+	c.sendErr = conn.SendText([]byte("too late"))
+	_, c.unsubErr = conn.Unsubscribe("room")
+	var b []byte
+	b, c.attachErr = conn.Attachment()
+	c.attachment = string(b)
+}
+
+func TestHandleWorksDuringOnCloseButSendsDoNot(t *testing.T) {
+	cl := &closer{}
+	h := sockettest.New(t, cl)
+	c := h.Connect(sockettest.ConnOptions{})
+	if _, err := c.Subscribe("room"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Attach([]byte("nick")); err != nil {
+		t.Fatal(err)
+	}
+	h.Close(c, 1006, "")
+	if cl.sendErr != socklet.ErrClosed || cl.unsubErr != nil || cl.attachErr != nil || cl.attachment != "nick" {
+		t.Fatalf("during OnClose: send %v, unsubscribe %v, attachment %q %v", cl.sendErr, cl.unsubErr, cl.attachment, cl.attachErr)
+	}
+	if err := c.SendText([]byte("x")); err != socklet.ErrBadHandle {
+		t.Fatalf("after OnClose: %v, want ErrBadHandle", err)
+	}
+}
+
+func TestPublishClosesAReceiverWithAFullQueue(t *testing.T) {
+	h := sockettest.New(t, &recorder{})
+	a := h.Connect(sockettest.ConnOptions{})
+	b := h.Connect(sockettest.ConnOptions{})
+	h.SetQueueFull(b, true)
+	if n, err := socklet.Publish("", []byte("hi"), 0); n != 1 || err != nil {
+		t.Fatalf("Publish = %d, %v; want 1 (a only)", n, err)
+	}
+	if code, reason, ok := h.Closing(b); !ok || code != 1013 || reason != "outbound queue full" {
+		t.Fatalf("b closing=%v %d %q, want 1013", ok, code, reason)
+	}
+	if got := h.Drain(a); len(got) != 1 {
+		t.Fatalf("a got %v", got)
+	}
+}

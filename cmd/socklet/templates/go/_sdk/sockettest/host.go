@@ -21,7 +21,8 @@ const maxFiresPerAdvance = 100000
 type connState struct {
 	opts       ConnOptions
 	open       bool // accepted and not yet reported closed
-	closing    bool // the plugin called Close
+	ending     bool // OnClose is running: the handle works, sends do not
+	closing    bool // the plugin (or the host, for a full queue) started closing
 	closeCode  int
 	closeWhy   string
 	queueFull  bool
@@ -176,14 +177,16 @@ func (h *Host) Pong(c socklet.Conn, payload []byte) {
 }
 
 // Close ends c as the host does when the closing handshake completes or the
-// socket drops (code 1006): c leaves its topics, OnClose runs, and c's
-// handle is invalid afterwards.
+// socket drops (code 1006): OnClose runs (during it, c's handle still works
+// but sends return socklet.ErrClosed), then c leaves its topics and its
+// handle is invalid.
 func (h *Host) Close(c socklet.Conn, code int, reason string) {
 	h.t.Helper()
 	s := h.live(c)
-	s.open = false
-	h.forget(uint64(c))
+	s.ending = true
 	h.call(func() { hostabi.Plugin.Close(uint64(c), int32(code), h.payload([]byte(reason))) })
+	s.ending, s.open = false, false
+	h.forget(uint64(c))
 }
 
 func (h *Host) forget(id uint64) {
@@ -326,7 +329,8 @@ func (h *Host) Closing(c socklet.Conn) (code int, reason string, ok bool) {
 }
 
 // SetQueueFull makes c's outbound queue full (or not): sends to c return
-// socklet.ErrQueueFull and publications skip it.
+// socklet.ErrQueueFull, and a publication that reaches c closes it with 1013
+// "outbound queue full", as the host does.
 func (h *Host) SetQueueFull(c socklet.Conn, full bool) {
 	if s := h.conns[uint64(c)]; s != nil {
 		s.queueFull = full

@@ -32,7 +32,7 @@ func (h *hostFuncs) queue(conn uint64, m Message, text bool) int32 {
 		return st
 	case text && !utf8.Valid(m.Data):
 		return status(socklet.ErrInvalidUTF8)
-	case s.closing:
+	case s.closing || s.ending:
 		return status(socklet.ErrClosed)
 	case s.queueFull:
 		return status(socklet.ErrQueueFull)
@@ -75,13 +75,25 @@ func (h *hostFuncs) Close(conn uint64, code int32, reason []byte) int32 {
 		return status(socklet.ErrTooLarge)
 	case !utf8.Valid(reason):
 		return status(socklet.ErrInvalidUTF8)
-	case s.closing:
+	case s.closing || s.ending:
 		return status(socklet.ErrClosed)
 	}
-	s.outbox = append(s.outbox, Message{Kind: Close, Code: int(code), Data: append([]byte{}, reason...)})
-	s.closing, s.closeCode, s.closeWhy = true, int(code), string(reason)
+	s.startClose(int(code), string(reason))
 	return 0
 }
+
+// startClose queues the close frame of a closing handshake the plugin or the
+// host started.
+func (s *connState) startClose(code int, reason string) {
+	s.outbox = append(s.outbox, Message{Kind: Close, Code: code, Data: []byte(reason)})
+	s.closing, s.closeCode, s.closeWhy = true, code, reason
+}
+
+// Host's close of a receiver whose queue is full (plugins/topics.go).
+const (
+	closeTryAgainLater = 1013
+	reasonQueueFull    = "outbound queue full"
+)
 
 func sendableCloseCode(code int32) bool {
 	return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999)
@@ -164,7 +176,11 @@ func (h *hostFuncs) publish(topic, msg []byte, except uint64, binary bool) int32
 	n := 0
 	for _, id := range receivers {
 		s := h.conns[id]
-		if id == except || !s.open || s.closing || s.queueFull {
+		if id == except || !s.open || s.ending || s.closing {
+			continue
+		}
+		if s.queueFull {
+			s.startClose(closeTryAgainLater, reasonQueueFull)
 			continue
 		}
 		s.outbox = append(s.outbox, Message{Kind: kind, Data: append([]byte{}, msg...)})
