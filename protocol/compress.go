@@ -559,31 +559,41 @@ func compressOnce(src []byte, level int) ([]byte, bool) {
 	return out, true
 }
 
-// writerPools holds idle flate writers per level (HuffmanOnly..BestCompression).
+// writerPools holds idle pooledWriters per level (HuffmanOnly..BestCompression).
 var writerPools [flate.BestCompression - flate.HuffmanOnly + 1]sync.Pool
+
+// pooledWriter is a flate writer bound to its own sink, so that taking it
+// from the pool needs one Reset (which clears ~640 KiB of hash tables at
+// levels 2..9) and putting it back none.
+type pooledWriter struct {
+	fw   *flate.Writer
+	sink deflateSink
+}
 
 // deflateStandalone compresses src on its own with a pooled writer and
 // appends the payload (without the sync tail) to dst. ok is false when the
-// payload would not be shorter than src.
+// payload would not be shorter than src; dst is then returned unchanged.
 func deflateStandalone(dst, src []byte, level int) ([]byte, bool, error) {
 	pool := &writerPools[level-flate.HuffmanOnly]
-	sw := &deflateSink{b: dst}
-	fw, _ := pool.Get().(*flate.Writer)
-	if fw == nil {
-		var err error
-		if fw, err = flate.NewWriter(sw, level); err != nil {
+	pw, _ := pool.Get().(*pooledWriter)
+	if pw == nil {
+		pw = new(pooledWriter)
+		fw, err := flate.NewWriter(&pw.sink, level)
+		if err != nil {
 			return dst, false, fmt.Errorf("protocol: deflate: %w", err)
 		}
+		pw.fw = fw
 	} else {
-		fw.Reset(sw)
+		pw.fw.Reset(&pw.sink)
 	}
-	_, err := fw.Write(src)
+	pw.sink.b = dst
+	_, err := pw.fw.Write(src)
 	if err == nil {
-		err = fw.Flush()
+		err = pw.fw.Flush()
 	}
-	fw.Reset(io.Discard) // drop the reference to dst before pooling
-	pool.Put(fw)
-	out := sw.b
+	out := pw.sink.b
+	pw.sink.b = nil // the pool must not keep the caller's buffer
+	pool.Put(pw)
 	if err != nil {
 		return dst, false, fmt.Errorf("protocol: deflate: %w", err)
 	}
