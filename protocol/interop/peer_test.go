@@ -125,6 +125,7 @@ type event struct {
 	B64        string `json:"b64"`
 	Code       int    `json:"code"`
 	Reason     string `json:"reason"`
+	Sent       int    `json:"sent"` // the close code the peer sent when it failed the connection
 	Op         string `json:"op"`
 	Error      string `json:"error"`
 	Message    string `json:"message"`
@@ -249,11 +250,25 @@ func (p *peer) await(t *testing.T, ev string) event {
 			switch {
 			case e.Ev == "done" && e.Error == "", e.Ev == "ping", e.Ev == "pong":
 				continue
+			case e.Ev == "error" && ev == "close":
+				continue // ws reports why it fails the connection
 			}
 			t.Fatalf("%s peer: waiting for %q, got %+v", p.kind, ev, e)
 		case <-timer.C:
 			t.Fatalf("%s peer: no %q event after %v", p.kind, ev, stepTimeout)
 		}
+	}
+}
+
+// failed waits for the peer's close event after the peer failed the
+// connection with code. Both libraries stop reading when they fail a
+// connection and report 1006 as the received code, so the code they sent
+// is checked.
+func (p *peer) failed(t *testing.T, code int) {
+	t.Helper()
+	e := p.await(t, "close")
+	if e.Sent != code {
+		t.Errorf("%s peer closed with %+v, want it to fail the connection with %d", p.kind, e, code)
 	}
 }
 

@@ -55,9 +55,17 @@ function run(ws, extensions) {
   });
   ws.on("ping", (data) => emit({ ev: "ping", b64: data.toString("base64") }));
   ws.on("pong", (data) => emit({ ev: "pong", b64: data.toString("base64") }));
-  ws.on("error", (err) => emit({ ev: "error", message: String(err && err.message) }));
+  // ws fails a connection by sending the close code its error carries (under
+  // a symbol) and stops reading, so "close" then reports 1006: the code it
+  // sent is reported as "sent", as peer.py does.
+  let sent = 0;
+  ws.on("error", (err) => {
+    const sym = Object.getOwnPropertySymbols(err).find((s) => s.description === "status-code");
+    if (sym && err[sym]) sent = err[sym];
+    emit({ ev: "error", message: String(err && err.message), status: sent });
+  });
   ws.on("close", (code, reason) => {
-    emit({ ev: "close", code, reason: reason.toString() });
+    emit({ ev: "close", code, reason: reason.toString(), sent });
     setTimeout(() => process.exit(0), 50);
   });
   emit({ ev: "open", extensions: extensions || "" });

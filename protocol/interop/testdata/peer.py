@@ -77,7 +77,11 @@ async def read_loop(ws):
     except websockets.ConnectionClosed:
         pass
     await ws.wait_closed()
-    emit({"ev": "close", "code": ws.close_code, "reason": ws.close_reason or ""})
+    # close_code is the code received (1006 when none was: also when this
+    # side failed the connection, as it stops reading); close_sent tells
+    # which code this side sent.
+    sent = ws.close_sent.code if ws.close_sent else 0
+    emit({"ev": "close", "code": ws.close_code, "reason": ws.close_reason or "", "sent": sent})
 
 
 async def fragments(ws, cmd):

@@ -1,0 +1,179 @@
+package interop
+
+import (
+	"testing"
+
+	"github.com/socklet/socklet/protocol"
+)
+
+// TestClosePeerInitiated: the peer starts the closing handshake with a code
+// and reason; we read them and echo the code (RFC 6455 5.5.1). In our
+// server role this is a client-initiated close, in our client role a
+// server-initiated one.
+func TestClosePeerInitiated(t *testing.T) {
+	each(t, func(t *testing.T, kind peerKind, role string) {
+		for _, c := range []struct {
+			code   protocol.StatusCode
+			reason string
+		}{
+			{protocol.StatusNormalClosure, "bye ✓"},
+			{4001, "application code"},
+		} {
+			pr := connect(t, kind, role, setup{})
+			pr.peer.do(t, map[string]any{"op": "close", "code": int(c.code), "reason": c.reason})
+			wantClose(t, pr.us.ended(t), c.code, c.reason, false)
+			if e := pr.peer.await(t, "close"); e.Code != int(c.code) {
+				t.Errorf("peer closed with %d %q, want our echo of %d", e.Code, e.Reason, c.code)
+			}
+		}
+	})
+}
+
+// TestCloseOurs: we start the closing handshake; the peer reads our code
+// and reason and echoes the code, and our reading ends with it.
+func TestCloseOurs(t *testing.T) {
+	each(t, func(t *testing.T, kind peerKind, role string) {
+		pr := connect(t, kind, role, setup{})
+		pr.us.write(t, protocol.MessageText, []byte("last words"))
+		if err := pr.us.conn.Close(protocol.StatusGoingAway, "shutting down"); err != nil {
+			t.Fatal(err)
+		}
+		if e := pr.peer.await(t, "message"); string(e.data(t)) != "last words" {
+			t.Errorf("peer read %q before the close, want %q", e.data(t), "last words")
+		}
+		e := pr.peer.await(t, "close")
+		if e.Code != int(protocol.StatusGoingAway) || e.Reason != "shutting down" {
+			t.Errorf("peer saw close %d %q, want 1001 %q", e.Code, e.Reason, "shutting down")
+		}
+		wantClose(t, pr.us.ended(t), protocol.StatusGoingAway, "*", false)
+		<-pr.us.conn.Done()
+	})
+}
+
+// TestCloseAbnormal: TCP dropped without a close frame ends the other side
+// with 1006, both ways.
+func TestCloseAbnormal(t *testing.T) {
+	each(t, func(t *testing.T, kind peerKind, role string) {
+		pr := connect(t, kind, role, setup{})
+		pr.peer.do(t, map[string]any{"op": "abort"})
+		wantClose(t, pr.us.ended(t), protocol.StatusAbnormalClosure, "", false)
+
+		pr = connect(t, kind, role, setup{})
+		if err := pr.us.conn.CloseNow(); err != nil {
+			t.Fatal(err)
+		}
+		if e := pr.peer.await(t, "close"); e.Code != int(protocol.StatusAbnormalClosure) {
+			t.Errorf("peer saw close %d %q after we dropped TCP, want 1006", e.Code, e.Reason)
+		}
+	})
+}
+
+// TestCloseProtocolError: a frame that breaks RFC 6455 fails the
+// connection with 1002, whichever side receives it.
+func TestCloseProtocolError(t *testing.T) {
+	each(t, func(t *testing.T, kind peerKind, role string) {
+		peerIsClient := role == "server"
+		bad := []struct {
+			name  string
+			frame []byte
+		}{
+			{"reserved opcode 3", frame(true, 0, 0x3, []byte("x"), peerIsClient)},
+			{"RSV1 without an extension", frame(true, 4, 0x1, []byte("x"), peerIsClient)},
+			{"fragmented ping", frame(false, 0, 0x9, nil, peerIsClient)},
+			{"continuation with no message", frame(true, 0, 0x0, []byte("x"), peerIsClient)},
+			{"control payload of 126 bytes", frame(true, 0, 0x9, make([]byte, 126), peerIsClient)},
+			{"close payload of 1 byte", frame(true, 0, 0x8, []byte{3}, peerIsClient)},
+		}
+		if peerIsClient {
+			bad = append(bad, struct {
+				name  string
+				frame []byte
+			}{"unmasked client frame", frame(true, 0, 0x1, []byte("x"), false)})
+		} else {
+			bad = append(bad, struct {
+				name  string
+				frame []byte
+			}{"masked server frame", frame(true, 0, 0x1, []byte("x"), true)})
+		}
+		for _, b := range bad {
+			// The peer sends it; we fail the connection.
+			pr := connect(t, kind, role, setup{})
+			pr.peer.do(t, map[string]any{"op": "raw", "b64": b64(b.frame)})
+			err := pr.us.ended(t)
+			if protocol.CloseStatus(err) != protocol.StatusProtocolError {
+				t.Errorf("%s from the peer: our Conn ended with %v, want 1002", b.name, err)
+				continue
+			}
+			wantClose(t, err, protocol.StatusProtocolError, "*", true)
+			if e := pr.peer.await(t, "close"); e.Code != int(protocol.StatusProtocolError) {
+				t.Errorf("%s from the peer: peer saw close %d %q, want 1002", b.name, e.Code, e.Reason)
+			}
+		}
+
+		// We send a frame with a reserved opcode (written past our Conn);
+		// the peer fails the connection with 1002 and we read its close.
+		pr := connect(t, kind, role, setup{})
+		pr.us.tap.inject(t, frame(true, 0, 0x3, []byte("x"), !peerIsClient))
+		pr.peer.failed(t, int(protocol.StatusProtocolError))
+		wantClose(t, pr.us.ended(t), protocol.StatusProtocolError, "*", false)
+	})
+}
+
+// TestCloseTooBig: a message over the receiver's limit fails the
+// connection with 1009, whichever side receives it.
+func TestCloseTooBig(t *testing.T) {
+	each(t, func(t *testing.T, kind peerKind, role string) {
+		pr := connect(t, kind, role, setup{opts: protocol.Options{MaxMessageSize: 1024}})
+		pr.peer.sendBytes(t, "binary", make([]byte, 1024))
+		if m := pr.us.next(t); len(m.data) != 1024 {
+			t.Fatalf("we read %d bytes, want 1024 (at the limit)", len(m.data))
+		}
+		pr.peer.sendBytes(t, "binary", make([]byte, 1025))
+		wantClose(t, pr.us.ended(t), protocol.StatusMessageTooBig, "*", true)
+		if e := pr.peer.await(t, "close"); e.Code != int(protocol.StatusMessageTooBig) {
+			t.Errorf("peer saw close %d %q, want 1009", e.Code, e.Reason)
+		}
+
+		// Over our limit in fragments that are each under it.
+		pr = connect(t, kind, role, setup{opts: protocol.Options{MaxMessageSize: 1024}})
+		parts := [][]byte{make([]byte, 600), make([]byte, 600)}
+		pr.peer.do(t, map[string]any{"op": "fragments", "type": "binary", "parts": b64s(parts)})
+		wantClose(t, pr.us.ended(t), protocol.StatusMessageTooBig, "*", true)
+		if e := pr.peer.await(t, "close"); e.Code != int(protocol.StatusMessageTooBig) {
+			t.Errorf("fragments: peer saw close %d %q, want 1009", e.Code, e.Reason)
+		}
+
+		pr = connect(t, kind, role, setup{peerMaxSize: 1024})
+		pr.us.write(t, protocol.MessageBinary, make([]byte, 2048))
+		pr.peer.failed(t, int(protocol.StatusMessageTooBig))
+		wantClose(t, pr.us.ended(t), protocol.StatusMessageTooBig, "*", false)
+	})
+}
+
+// TestCloseInvalidUTF8: a text message that is not UTF-8 fails the
+// connection with 1007, whichever side receives it.
+func TestCloseInvalidUTF8(t *testing.T) {
+	each(t, func(t *testing.T, kind peerKind, role string) {
+		peerIsClient := role == "server"
+		for _, raw := range [][]byte{
+			frame(true, 0, 0x1, []byte{'o', 'k', 0xff}, peerIsClient),
+			frame(true, 0, 0x1, []byte{0xed, 0xa0, 0x80}, peerIsClient), // a UTF-16 surrogate
+			// A truncated character at the end of the last fragment.
+			append(frame(false, 0, 0x1, []byte("é"), peerIsClient), frame(true, 0, 0x0, []byte{0xe2, 0x9c}, peerIsClient)...),
+			frame(true, 0, 0x8, append([]byte{0x03, 0xe8}, 0xc3), peerIsClient), // close reason
+		} {
+			pr := connect(t, kind, role, setup{})
+			pr.peer.do(t, map[string]any{"op": "raw", "b64": b64(raw)})
+			wantClose(t, pr.us.ended(t), protocol.StatusInvalidFramePayloadData, "*", true)
+			if e := pr.peer.await(t, "close"); e.Code != int(protocol.StatusInvalidFramePayloadData) {
+				t.Errorf("peer saw close %d %q, want 1007", e.Code, e.Reason)
+			}
+		}
+
+		// Our Write does not check UTF-8: the peer must refuse it.
+		pr := connect(t, kind, role, setup{})
+		pr.us.write(t, protocol.MessageText, []byte{'b', 'a', 'd', 0xc3, 0x28})
+		pr.peer.failed(t, int(protocol.StatusInvalidFramePayloadData))
+		wantClose(t, pr.us.ended(t), protocol.StatusInvalidFramePayloadData, "*", false)
+	})
+}
