@@ -167,7 +167,7 @@ var Exports = []Func{
 	sig(ExportPong, []ValueType{I64, I32, I32}, []string{"conn", "ptr", "len"}, none,
 		"a pong frame's payload"),
 	sig(ExportClose, []ValueType{I64, I32, I32, I32}, []string{"conn", "code", "ptr", "len"}, none,
-		"the connection ended: exactly once per accepted connection; code 1006 when no close frame was received"),
+		"the connection ended: once per connection this instance opened or resumed (none after the instance failed); code 1006 when no close frame was received"),
 	sig(ExportTimer, i64, []string{"id"}, none,
 		"a timer set with timer(delay_ms, id) fired"),
 	sig(ExportResume, i64, []string{"conn"}, none,

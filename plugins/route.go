@@ -203,14 +203,16 @@ func (r *Route) Close(ctx context.Context) error {
 	return nil
 }
 
-// pick returns the slot with the fewest connections, preferring a running
-// instance. The caller holds gate for reading.
+// pick returns the slot with the fewest connections, preferring one that
+// runs an instance or may start one (the route is not backed off). The
+// caller holds gate for reading.
 func (r *Route) pick() *slot {
 	var best *slot
 	var bestUp bool
+	canStart := !r.crashes.backedOff(time.Now())
 	for _, s := range r.slots {
 		s.mu.Lock()
-		up := s.inst != nil
+		up := s.inst != nil || canStart
 		s.mu.Unlock()
 		if best == nil || (up && !bestUp) || (up == bestUp && s.nconns.Load() < best.nconns.Load()) {
 			best, bestUp = s, up

@@ -52,3 +52,24 @@ func TestEcho(t *testing.T) {
 		t.Errorf("log of on_open missing; log:\n%s", logs.String())
 	}
 }
+
+func TestChatExample(t *testing.T) {
+	rt := newTestRuntime(t)
+	r := newTestRoute(t, rt, compile(t, rt, "chat.wasm"), RouteConfig{})
+	a, b, c := newRecorder(), newRecorder(), newRecorder()
+	a.info[2] = "127.0.0.1:4000"
+	ha, _, _ := open(t, r, a), open(t, r, b), open(t, r, c)
+	ctx := context.Background()
+	if err := r.Text(ctx, ha, []byte("hi all")); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Text(ctx, ha, []byte("/who")); err != nil {
+		t.Fatal(err)
+	}
+	if !hasMessage(b, "hi all") || !hasMessage(c, "hi all") || hasMessage(a, "hi all") {
+		t.Errorf("publish: a %v b %v c %v", a.messages(), b.messages(), c.messages())
+	}
+	if got := a.messages(); len(got) != 1 || got[0].data != "127.0.0.1:4000" {
+		t.Errorf("/who: %v", got)
+	}
+}

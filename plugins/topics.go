@@ -1,6 +1,10 @@
 package plugins
 
-import "github.com/socklet/socklet/abi"
+import (
+	"errors"
+
+	"github.com/socklet/socklet/abi"
+)
 
 // subscribe adds c to topic: StatusOK if added, 1 if already there,
 // StatusLimit past abi.MaxSubscriptions. Subscriptions live in the route's
@@ -72,8 +76,11 @@ func (r *Route) publish(topic []byte, text bool, p []byte, except uint64) (int, 
 		}
 		if frame == nil {
 			f, err := r.cfg.Framer.Prepare(text, append([]byte(nil), p...))
-			if err != nil {
-				return 0, statusOf(err)
+			if errors.Is(err, ErrTooLarge) {
+				return 0, abi.StatusTooLarge
+			} else if err != nil {
+				r.log.Error("plugin: publish: framing failed", "err", err)
+				return 0, abi.StatusInvalidArgument
 			}
 			frame = f
 		}
