@@ -559,13 +559,13 @@ func compressOnce(src []byte, level int) ([]byte, bool) {
 	return out, true
 }
 
-// writerPools holds idle pooledWriters per level (HuffmanOnly..BestCompression).
-var writerPools [flate.BestCompression - flate.HuffmanOnly + 1]sync.Pool
+// deflaterPools holds idle pooledWriters per level (HuffmanOnly..BestCompression).
+var deflaterPools [flate.BestCompression - flate.HuffmanOnly + 1]sync.Pool
 
-// pooledWriter is a flate writer bound to its own sink, so that taking it
+// pooledDeflater is a flate writer bound to its own sink, so that taking it
 // from the pool needs one Reset (which clears ~640 KiB of hash tables at
 // levels 2..9) and putting it back none.
-type pooledWriter struct {
+type pooledDeflater struct {
 	fw   *flate.Writer
 	sink deflateSink
 }
@@ -574,10 +574,10 @@ type pooledWriter struct {
 // appends the payload (without the sync tail) to dst. ok is false when the
 // payload would not be shorter than src; dst is then returned unchanged.
 func deflateStandalone(dst, src []byte, level int) ([]byte, bool, error) {
-	pool := &writerPools[level-flate.HuffmanOnly]
-	pw, _ := pool.Get().(*pooledWriter)
+	pool := &deflaterPools[level-flate.HuffmanOnly]
+	pw, _ := pool.Get().(*pooledDeflater)
 	if pw == nil {
-		pw = new(pooledWriter)
+		pw = new(pooledDeflater)
 		fw, err := flate.NewWriter(&pw.sink, level)
 		if err != nil {
 			return dst, false, fmt.Errorf("protocol: deflate: %w", err)
@@ -653,7 +653,7 @@ func newDecompressor(p deflateParams, server bool) *decompressor {
 	return d
 }
 
-var readerPool sync.Pool // of io.ReadCloser implementing flate.Resetter
+var inflaterPool sync.Pool // of io.ReadCloser implementing flate.Resetter
 
 // minInflateGrow is the first growth step of the output buffer.
 const minInflateGrow = 512
@@ -675,7 +675,7 @@ func (d *decompressor) decompress(dst, src []byte, limit int64) ([]byte, error) 
 	if !d.noContext {
 		dict = d.hist
 	}
-	fr, _ := readerPool.Get().(io.ReadCloser)
+	fr, _ := inflaterPool.Get().(io.ReadCloser)
 	if fr == nil {
 		fr = flate.NewReaderDict(&d.src, dict)
 	} else if err := fr.(flate.Resetter).Reset(&d.src, dict); err != nil {
@@ -685,7 +685,7 @@ func (d *decompressor) decompress(dst, src []byte, limit int64) ([]byte, error) 
 	out, err := d.inflate(fr, dst, limit)
 	// Drop the references to src and the history before pooling.
 	_ = fr.(flate.Resetter).Reset(&inflateEOF{}, nil)
-	readerPool.Put(fr)
+	inflaterPool.Put(fr)
 	d.src = inflateSource{}
 	if err != nil {
 		return out, err
