@@ -12,12 +12,12 @@
 //
 //	package main
 //
-//	import "github.com/socklet/socklet/sdk/go"
+//	import socklet "github.com/socklet/socklet/sdk/go"
 //
 //	type echo struct{ socklet.Default }
 //
-//	func (echo) OnText(c socklet.Conn, msg []byte)   { c.SendText(msg) }
-//	func (echo) OnBinary(c socklet.Conn, msg []byte) { c.SendBinary(msg) }
+//	func (echo) OnText(c socklet.Conn, msg []byte)   { _ = c.SendText(msg) }
+//	func (echo) OnBinary(c socklet.Conn, msg []byte) { _ = c.SendBinary(msg) }
 //
 //	func init() { socklet.Serve(echo{}) }
 //
