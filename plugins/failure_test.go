@@ -72,6 +72,11 @@ func TestTrapResumes(t *testing.T) {
 	if traps, restarts := obs.counts(); traps != 1 || restarts != 1 {
 		t.Errorf("observer: %d traps, %d restarts", traps, restarts)
 	}
+	obs.mu.Lock()
+	if obs.events["resume"] != 2 || obs.events["binary"] < 3 || obs.events["open"] != 2 {
+		t.Errorf("observer events: %v", obs.events)
+	}
+	obs.mu.Unlock()
 	// Attachments and subscriptions live in the host: they survived.
 	res, out := p.do(opAttachment, nil, int64(hb), scratch, 16)
 	if res != 4 || string(out[:4]) != "kept" {
@@ -101,8 +106,14 @@ func TestDeadline(t *testing.T) {
 
 func TestMemoryLimit(t *testing.T) {
 	p := newProber(t, RouteConfig{MemoryLimit: 4*pageSize + 100}) // rounded down to 4 pages
+	base := p.r.slots[0].inst.lm.mapped[:1]
 	if res, _ := p.do(opGrow, nil, 2); res != 2 {
 		t.Fatalf("grow to 4 pages: %d, want the old size 2", res)
+	}
+	// Growth never moves (copies) the memory.
+	view, ok := p.r.slots[0].inst.mem.Read(0, 4*pageSize)
+	if !ok || &view[0] != &base[0] {
+		t.Fatal("memory moved when it grew")
 	}
 	if res, _ := p.do(opGrow, nil, 1); res != -1 {
 		t.Fatalf("grow past the limit: %d, want -1", res)

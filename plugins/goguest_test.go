@@ -50,12 +50,12 @@ func TestGoGuest(t *testing.T) {
 	ctx := context.Background()
 	c := newRecorder()
 	h := open(t, r, c)
-	for _, in := range []string{"hello", "print", "clock", "random"} {
+	for _, in := range []string{"hello", "print", "clock", "random", "sandbox"} {
 		if err := r.Text(ctx, h, []byte(in)); err != nil {
 			t.Fatalf("%s: %v", in, err)
 		}
 	}
-	want := []string{"hello", "printed", "clock ok", "random ok"}
+	want := []string{"hello", "printed", "clock ok", "random ok", "sandbox ok: /test"}
 	got := c.messages()
 	if len(got) != len(want) {
 		t.Fatalf("got %v", got)
@@ -83,6 +83,19 @@ func TestGoGuest(t *testing.T) {
 	}
 	if traps, restarts := obs.counts(); traps != 1 || restarts != 1 {
 		t.Errorf("observer: %d traps %d restarts", traps, restarts)
+	}
+}
+
+func TestInspectGoGuest(t *testing.T) {
+	rep, err := Inspect(context.Background(), fixture(t, "goecho.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Valid {
+		t.Fatalf("goecho invalid:\n%s", rep)
+	}
+	if !hasLine(rep.String(), "wasi_snapshot_preview1.fd_write", "# WASI preview1") {
+		t.Errorf("WASI import not reported:\n%s", rep)
 	}
 }
 

@@ -82,7 +82,7 @@ func (s *slot) start(ctx context.Context) error {
 		r.crashes.fault(time.Now())
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	s.inst = in
+	s.setInst(in)
 	if r.obs != nil {
 		r.obs.Restart(r.name)
 	}
@@ -107,7 +107,7 @@ func (s *slot) failed(kind eventKind, h uint64, err error) error {
 		r.obs.Trap(r.name, err)
 	}
 	s.inst.dispose()
-	s.inst = nil
+	s.setInst(nil)
 	s.recover()
 	return err
 }
@@ -133,7 +133,7 @@ func (s *slot) recover() {
 			}
 			continue
 		}
-		s.inst = in
+		s.setInst(in)
 		if r.obs != nil {
 			r.obs.Restart(r.name)
 		}
@@ -155,7 +155,7 @@ func (s *slot) recover() {
 				}
 				s.drop(c, reasonCrashed)
 				in.dispose()
-				s.inst = nil
+				s.setInst(nil)
 				ok = false
 				break
 			}

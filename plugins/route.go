@@ -63,7 +63,8 @@ type conn struct {
 type slot struct {
 	r      *Route
 	mu     sync.Mutex
-	inst   *instance        // nil while down; guarded by mu
+	inst   *instance        // nil while down; guarded by mu, set with setInst
+	up     atomic.Bool      // inst != nil, readable without mu
 	timers map[int64]*timer // guarded by mu
 	nconns atomic.Int64     // connections bound here
 }
@@ -148,7 +149,7 @@ func (r *Route) newPool(ctx context.Context, mod *Module, n int) ([]*slot, error
 		s.mu.Lock()
 		in, err := s.instantiate(ctx, mod)
 		if err == nil {
-			s.inst = in
+			s.setInst(in)
 		}
 		s.mu.Unlock()
 		if err != nil {
@@ -162,6 +163,12 @@ func (r *Route) newPool(ctx context.Context, mod *Module, n int) ([]*slot, error
 	return slots, nil
 }
 
+// setInst sets the slot's instance; the caller holds s.mu.
+func (s *slot) setInst(in *instance) {
+	s.inst = in
+	s.up.Store(in != nil)
+}
+
 // shut disposes the slot's instance and stops its timers.
 func (s *slot) shut() {
 	s.mu.Lock()
@@ -172,7 +179,7 @@ func (s *slot) shut() {
 	}
 	if s.inst != nil {
 		s.inst.dispose()
-		s.inst = nil
+		s.setInst(nil)
 	}
 }
 
@@ -211,9 +218,7 @@ func (r *Route) pick() *slot {
 	var bestUp bool
 	canStart := !r.crashes.backedOff(time.Now())
 	for _, s := range r.slots {
-		s.mu.Lock()
-		up := s.inst != nil || canStart
-		s.mu.Unlock()
+		up := s.up.Load() || canStart
 		if best == nil || (up && !bestUp) || (up == bestUp && s.nconns.Load() < best.nconns.Load()) {
 			best, bestUp = s, up
 		}

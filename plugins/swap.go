@@ -65,7 +65,7 @@ func (r *Route) Swap(ctx context.Context, mod *Module) error {
 		ns.mu.Unlock()
 		if s.inst != nil {
 			s.inst.dispose()
-			s.inst = nil
+			s.setInst(nil)
 		}
 		s.mu.Unlock()
 	}

@@ -1,7 +1,8 @@
 // Command goecho is the standard-Go (wasip1 reactor) fixture of the plugins
 // tests. It echoes text, checks the ABI's ordering guarantees itself (an
 // event for a connection it did not see open or resume panics, which traps
-// the instance), and uses WASI: stdout, clock and random.
+// the instance), and uses WASI: stdout, clock and random, and checks that
+// it has no file system, environment or arguments.
 //
 // Build (from plugins/): see ../README.md.
 package main
@@ -68,6 +69,14 @@ func onText(conn int64, ptr unsafe.Pointer, n int32) {
 		// orders only if that randomness is real, so just report that the
 		// call path works.
 		reply(conn, "random ok")
+	case "sandbox":
+		// No file system, no environment, one argument: the route.
+		_, ferr := os.ReadFile("/etc/hostname")
+		if ferr != nil && len(os.Environ()) == 0 && len(os.Args) == 1 {
+			reply(conn, "sandbox ok: "+os.Args[0])
+		} else {
+			reply(conn, "sandbox open")
+		}
 	case "panic":
 		panic("asked to")
 	default:
