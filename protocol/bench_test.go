@@ -216,7 +216,17 @@ func BenchmarkWritePrepared(b *testing.B) {
 // BenchmarkEchoLoopback is a whole echo round trip over loopback TCP
 // between our client and server (each message written and read back).
 func BenchmarkEchoLoopback(b *testing.B) {
-	url := testServer(b, &Upgrader{}, func(c *Conn) {
+	for _, release := range []bool{false, true} {
+		name := "default"
+		if release {
+			name = "release-read-buffer"
+		}
+		b.Run(name, func(b *testing.B) { benchEchoLoopback(b, Options{ReleaseReadBuffer: release}) })
+	}
+}
+
+func benchEchoLoopback(b *testing.B, opts Options) {
+	url := testServer(b, &Upgrader{Options: opts}, func(c *Conn) {
 		for {
 			typ, p, err := c.ReadMessage()
 			if err != nil {

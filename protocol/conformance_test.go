@@ -317,16 +317,24 @@ func confCases() []confCase {
 
 func TestConformanceServer(t *testing.T) {
 	for _, c := range confCases() {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			url := testServer(t, &Upgrader{Options: c.opts}, echo)
-			p := rawConnect(t, url, "")
-			c.run(p)
-			p.expectClose(c.code)
-			p.expectTCPClosed()
-			if t.Failed() {
-				t.Logf("RFC: %s", c.rfc)
+		for _, release := range []bool{false, true} {
+			name := c.name
+			opts := c.opts
+			if release {
+				name += "/release-read-buffer"
+				opts.ReleaseReadBuffer = true
 			}
-		})
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				url := testServer(t, &Upgrader{Options: opts}, echo)
+				p := rawConnect(t, url, "")
+				c.run(p)
+				p.expectClose(c.code)
+				p.expectTCPClosed()
+				if t.Failed() {
+					t.Logf("RFC: %s", c.rfc)
+				}
+			})
+		}
 	}
 }

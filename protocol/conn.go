@@ -3,6 +3,7 @@ package protocol
 import (
 	"bufio"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"strconv"
@@ -67,8 +68,9 @@ type Conn struct {
 
 	// Reading goroutine only.
 	readErr error
-	rbuf    *msgBuf // message being assembled / last message returned
-	zbuf    *msgBuf // compressed payload being assembled
+	idleBuf *[IdleReadSize]byte // ReleaseReadBuffer: where an idle Conn reads
+	rbuf    *msgBuf             // message being assembled / last message returned
+	zbuf    *msgBuf             // compressed payload being assembled
 	decomp  *decompressor
 	inflate bool // permessage-deflate negotiated
 
@@ -137,8 +139,49 @@ func newConn(nc net.Conn, br *bufio.Reader, cfg connConfig) *Conn {
 		c.comp = newCompressor(cfg.params, cfg.server, c.opts.Compression)
 		c.compThresh = c.opts.Compression.Threshold
 	}
+	if c.opts.ReleaseReadBuffer {
+		c.idleBuf = new([IdleReadSize]byte)
+	}
 	c.rd.start()
 	return c
+}
+
+// bufReaderPools holds idle bufio.Readers by size (ReleaseReadBuffer).
+var bufReaderPools sync.Map // int -> *sync.Pool
+
+func bufReaderPool(size int) *sync.Pool {
+	if p, ok := bufReaderPools.Load(size); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := bufReaderPools.LoadOrStore(size, new(sync.Pool))
+	return p.(*sync.Pool)
+}
+
+// waitIdle releases the read buffer, blocks until bytes arrive (reading at
+// most IdleReadSize of them into idleBuf), and takes a read buffer again.
+// Called by ReadMessage when nothing is buffered. A non-nil error is a read
+// error and the Conn keeps no read buffer.
+func (c *Conn) waitIdle() error {
+	size := c.br.Size()
+	c.br.Reset(nil)
+	pool := bufReaderPool(size)
+	pool.Put(c.br)
+	c.br = nil
+	n, err := c.rd.Read(c.idleBuf[:])
+	if n == 0 {
+		if err == nil {
+			err = io.ErrNoProgress
+		}
+		return err
+	}
+	c.rd.prefix = c.idleBuf[:n]
+	if br, _ := pool.Get().(*bufio.Reader); br != nil {
+		br.Reset(&c.rd)
+		c.br = br
+	} else {
+		c.br = bufio.NewReaderSize(&c.rd, size)
+	}
+	return nil
 }
 
 // Subprotocol returns the negotiated subprotocol, "" when none.
@@ -165,7 +208,7 @@ func (c *Conn) Done() <-chan struct{} { return c.done }
 // and not yet consumed, so the caller can handle several messages before
 // flushing replies. Reading goroutine only.
 func (c *Conn) Buffered() int {
-	if c.readErr != nil {
+	if c.readErr != nil || c.br == nil {
 		return 0
 	}
 	return c.br.Buffered() + len(c.rd.prefix)

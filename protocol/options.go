@@ -30,6 +30,10 @@ const (
 	// minReadBufferSize keeps room for a whole control frame (2+4+125 bytes) in
 	// the read buffer, so control payloads are read without copying.
 	minReadBufferSize = 256
+
+	// IdleReadSize is the size of the buffer an idle Conn reads into when
+	// Options.ReleaseReadBuffer is set.
+	IdleReadSize = 256
 )
 
 // Options configures a Conn. The zero value selects the documented defaults
@@ -47,6 +51,15 @@ type Options struct {
 	// ReadBufferSize is the size of the read buffer (at least 256). Default
 	// DefaultReadBufferSize.
 	ReadBufferSize int
+	// ReleaseReadBuffer makes an idle Conn give its read buffer back to a
+	// shared pool while it waits for the next message: the wait reads into
+	// a small per-connection buffer (IdleReadSize bytes) and the read buffer
+	// is taken again when bytes arrive. An idle Conn then holds about 1 KiB
+	// of heap instead of ReadBufferSize more. The cost: one more read
+	// syscall when a message arrives after a wait and its first frame is
+	// longer than IdleReadSize, and a pool round trip per wait. Default
+	// false.
+	ReleaseReadBuffer bool
 	// WriteBufferSize is the initial capacity of the pending write buffer,
 	// taken from a pool when data is queued and returned when drained.
 	// Default DefaultWriteBufferSize.

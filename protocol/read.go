@@ -35,6 +35,12 @@ func (c *Conn) ReadMessage() (MessageType, []byte, error) {
 	if c.readErr != nil {
 		return 0, nil, c.readErr
 	}
+	if c.idleBuf != nil && c.br.Buffered() == 0 && len(c.rd.prefix) == 0 {
+		if err := c.waitIdle(); err != nil {
+			c.readErr = c.readFailed(err)
+			return 0, nil, c.readErr
+		}
+	}
 	typ, p, err := c.readMessage()
 	if err != nil {
 		c.readErr = err
