@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# run-echo.sh: the issue 4 throughput comparison. Builds socklet (serving its
+# embedded demo, whose /echo is a Rust Wasm plugin), echo-gorilla, echo-gws
+# and loadgen, then runs every load row against one server at a time, RUNS
+# times each, and prints the median of each row as a Markdown table.
+#
+# Environment: RUNS (default 3), DURATION (default 10s), WARMUP (default 1s),
+# ROWS (space-separated row names, default all), SERVERS (default
+# "socklet gws gorilla"). Loopback only; every process started here is
+# killed by its PID on exit.
+set -euo pipefail
+cd "$(dirname "$0")"
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-1s}
+SERVERS=${SERVERS:-"socklet gws gorilla"}
+ulimit -n 20000
+
+# name conns inflight size binary
+ALL_ROWS=(
+  "100x8x32B 100 8 32 true"
+  "1000x1x32B 1000 1 32 true"
+  "10x2x64KiB 10 2 65536 true"
+  "100x8x32B-text 100 8 32 false"
+)
+ROWS=${ROWS:-"100x8x32B 1000x1x32B 10x2x64KiB 100x8x32B-text"}
+
+BIN=$(mktemp -d /tmp/socklet-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$BIN"
+}
+trap cleanup EXIT INT TERM
+
+(cd .. && go build -o "$BIN/socklet" ./cmd/socklet)
+go build -o "$BIN/" ./cmd/loadgen ./cmd/echo-gorilla ./cmd/echo-gws
+
+start_server() { # name -> sets SERVER_PID, URL
+  case $1 in
+    socklet) "$BIN/socklet" serve --listen 127.0.0.1:18080 >"$BIN/server.log" 2>&1 &
+             URL=ws://127.0.0.1:18080/echo; PORT=18080 ;;
+    gorilla) "$BIN/echo-gorilla" -addr 127.0.0.1:18081 >"$BIN/server.log" 2>&1 &
+             URL=ws://127.0.0.1:18081/echo; PORT=18081 ;;
+    gws)     "$BIN/echo-gws" -addr 127.0.0.1:18082 >"$BIN/server.log" 2>&1 &
+             URL=ws://127.0.0.1:18082/echo; PORT=18082 ;;
+  esac
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  for _ in $(seq 100); do
+    if (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "server $1 did not start" >&2; cat "$BIN/server.log" >&2; return 1
+}
+
+stop_server() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  sleep 1 # let TIME_WAIT sockets and CPU settle
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg), runs=$RUNS duration=$DURATION"
+# Runs are interleaved (run 1 of every server, then run 2, ...) so that a
+# burst of load from other processes does not fall on one server only.
+for row in "${ALL_ROWS[@]}"; do
+  read -r name conns inflight size binary <<<"$row"
+  [[ " $ROWS " == *" $name "* ]] || continue
+  for i in $(seq "$RUNS"); do
+    for srv in $SERVERS; do
+      start_server "$srv"
+      out=$(timeout 120 "$BIN/loadgen" -url "$URL" -conns "$conns" -inflight "$inflight" \
+        -size "$size" -binary="$binary" -duration "$DURATION" -warmup "$WARMUP")
+      echo "$name $srv run $i: $out (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+      echo "$out" >>"$BIN/runs.$name.$srv"
+      stop_server
+    done
+  done
+done
+
+field() { grep -o "$1=[0-9.]*" "$2" | cut -d= -f2 | median; }
+echo
+echo "| load | server | msgs/s | MB/s | p50 µs | p99 µs |"
+echo "|---|---|---:|---:|---:|---:|"
+for row in "${ALL_ROWS[@]}"; do
+  read -r name _ <<<"$row"
+  [[ " $ROWS " == *" $name "* ]] || continue
+  for srv in $SERVERS; do
+    f="$BIN/runs.$name.$srv"
+    echo "| $name | $srv | $(field msgs_per_s "$f") | $(field mb_per_s "$f") | $(field p50_us "$f") | $(field p99_us "$f") |"
+  done
+done
