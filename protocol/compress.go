@@ -452,11 +452,10 @@ type compressor struct {
 	// peer asked for no_context_takeover, or windowBits < 15. The flate
 	// writer then comes from a pool for the duration of one message.
 	noContext bool
-	// fw is the persistent writer of context takeover, created by the first
+	// pw is the writer of context takeover, taken from the pool by the first
 	// compressed message (an idle connection that never compresses holds
-	// none). out is its destination.
-	fw  *flate.Writer
-	out deflateSink
+	// none) and kept until release.
+	pw *pooledDeflater
 }
 
 // newCompressor returns the compressor of the messages this endpoint sends.
@@ -505,19 +504,17 @@ func (c *compressor) compress(dst, src []byte) (out []byte, compressed bool, err
 		}
 		return out, true, nil
 	}
-	c.out.b = dst
-	if c.fw == nil {
-		fw, err := flate.NewWriter(&c.out, c.level)
-		if err != nil {
-			return dst, false, fmt.Errorf("protocol: deflate: %w", err)
+	if c.pw == nil {
+		if c.pw, err = getDeflater(c.level); err != nil {
+			return dst, false, err
 		}
-		c.fw = fw
 	}
-	_, err = c.fw.Write(src)
+	c.pw.sink.b = dst
+	_, err = c.pw.fw.Write(src)
 	if err == nil {
-		err = c.fw.Flush()
+		err = c.pw.fw.Flush()
 	}
-	out, c.out.b = c.out.b, nil
+	out, c.pw.sink.b = c.pw.sink.b, nil
 	if err != nil {
 		return dst, false, fmt.Errorf("protocol: deflate: %w", err)
 	}
@@ -529,17 +526,27 @@ func (c *compressor) compress(dst, src []byte) (out []byte, compressed bool, err
 
 // usePrepared reports whether the caller may send, as the next message on
 // this connection, a standalone payload made by compressOnce from an n-byte
-// message (for broadcast). With context takeover it restarts the context,
+// message (for broadcast). With context takeover it releases the context,
 // since the peer's window will then hold bytes our writer never saw: so call
 // it only when the payload is then sent.
 func (c *compressor) usePrepared(n int) bool {
 	if !c.fits(n) {
 		return false
 	}
-	if !c.noContext && c.fw != nil {
-		c.fw.Reset(&c.out)
-	}
+	c.release()
 	return true
+}
+
+// release drops the context-takeover writer (about 0.8-1.2 MiB) back to the
+// shared pool; the next compressed message starts a fresh context. That is
+// always legal: the peer keeps its window, and a fresh writer never refers
+// to it. Call it when the connection closes, or after it has been quiet for
+// a while, to trade the next message's ratio for memory.
+func (c *compressor) release() {
+	if c.pw != nil {
+		putDeflater(c.level, c.pw)
+		c.pw = nil
+	}
 }
 
 // compressOnce returns the standalone RFC 7692 payload of message src at
@@ -570,30 +577,43 @@ type pooledDeflater struct {
 	sink deflateSink
 }
 
-// deflateStandalone compresses src on its own with a pooled writer and
-// appends the payload (without the sync tail) to dst. ok is false when the
-// payload would not be shorter than src; dst is then returned unchanged.
-func deflateStandalone(dst, src []byte, level int) ([]byte, bool, error) {
-	pool := &deflaterPools[level-flate.HuffmanOnly]
-	pw, _ := pool.Get().(*pooledDeflater)
+// getDeflater returns a pooled writer at level, reset to a fresh context.
+func getDeflater(level int) (*pooledDeflater, error) {
+	pw, _ := deflaterPools[level-flate.HuffmanOnly].Get().(*pooledDeflater)
 	if pw == nil {
 		pw = new(pooledDeflater)
 		fw, err := flate.NewWriter(&pw.sink, level)
 		if err != nil {
-			return dst, false, fmt.Errorf("protocol: deflate: %w", err)
+			return nil, fmt.Errorf("protocol: deflate: %w", err)
 		}
 		pw.fw = fw
 	} else {
 		pw.fw.Reset(&pw.sink)
 	}
+	return pw, nil
+}
+
+// putDeflater gives pw back to the pool of level.
+func putDeflater(level int, pw *pooledDeflater) {
+	pw.sink.b = nil // the pool must not keep a caller's buffer
+	deflaterPools[level-flate.HuffmanOnly].Put(pw)
+}
+
+// deflateStandalone compresses src on its own with a pooled writer and
+// appends the payload (without the sync tail) to dst. ok is false when the
+// payload would not be shorter than src; dst is then returned unchanged.
+func deflateStandalone(dst, src []byte, level int) ([]byte, bool, error) {
+	pw, err := getDeflater(level)
+	if err != nil {
+		return dst, false, err
+	}
 	pw.sink.b = dst
-	_, err := pw.fw.Write(src)
+	_, err = pw.fw.Write(src)
 	if err == nil {
 		err = pw.fw.Flush()
 	}
 	out := pw.sink.b
-	pw.sink.b = nil // the pool must not keep the caller's buffer
-	pool.Put(pw)
+	putDeflater(level, pw)
 	if err != nil {
 		return dst, false, fmt.Errorf("protocol: deflate: %w", err)
 	}

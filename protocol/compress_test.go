@@ -318,7 +318,7 @@ func TestDeflateRoundTrip(t *testing.T) {
 							}
 						}
 					}
-					if c.noContext && c.fw != nil {
+					if c.noContext && c.pw != nil {
 						t.Error("no-context compressor holds a flate writer between messages")
 					}
 					if d.noContext && d.hist != nil {
@@ -658,7 +658,7 @@ func TestDeflateIdleMemory(t *testing.T) {
 	if _, err := d2.decompress(nil, payload, -1); err != nil {
 		t.Fatal(err)
 	}
-	if c.fw != nil || d.hist != nil || d.src.p != nil {
+	if c.pw != nil || d.hist != nil || d.src.p != nil {
 		t.Error("state retained after a no-context message")
 	}
 }
@@ -817,6 +817,33 @@ func TestInflateWindow8AsZlib(t *testing.T) {
 		got, err := d.decompress(nil, bytes.TrimSuffix(wire.Bytes(), deflateTail), 500)
 		if err != nil || !bytes.Equal(got, msg) {
 			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+}
+
+// TestDeflateRelease drops the context-takeover writer between messages: the
+// receiver, which keeps its window, still reads every message.
+func TestDeflateRelease(t *testing.T) {
+	p := deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 15}
+	c, d := pair(p, CompressionOptions{Enabled: true, Threshold: 1, Level: flate.DefaultCompression})
+	for i := range 8 {
+		msg := jsonLike(3000, uint64(i%3))
+		payload, ok, err := c.compress(nil, msg)
+		if err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		got, err := d.decompress(nil, payload, -1)
+		if err != nil || !bytes.Equal(got, msg) {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if c.pw == nil {
+			t.Fatal("context writer missing after a compressed message")
+		}
+		if i%3 == 1 {
+			c.release()
+			if c.pw != nil {
+				t.Fatal("release kept the writer")
+			}
 		}
 	}
 }
