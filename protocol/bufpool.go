@@ -7,9 +7,9 @@ import "sync"
 // arrives or a frame is queued and returns it when done.
 type msgBuf struct{ b []byte }
 
-// maxPooledBuf: a buffer grown past this (by a large message) is dropped
+// maxPooledBuf: a buffer grown past this (by a large message or batch) is dropped
 // rather than pooled, so a burst of huge messages does not pin memory.
-const maxPooledBuf = 64 << 10
+const maxPooledBuf = 256 << 10
 
 var msgBufPool = sync.Pool{New: func() any { return new(msgBuf) }}
 

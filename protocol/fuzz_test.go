@@ -46,7 +46,8 @@ func (c *fuzzConn) SetReadDeadline(t time.Time) error  { return nil }
 func (c *fuzzConn) SetWriteDeadline(t time.Time) error { return nil }
 
 // FuzzFrameParser feeds arbitrary bytes to the frame header decoder and to
-// the whole read path of a server Conn (with and without permessage-deflate).
+// the whole read path of a server Conn (plain, with permessage-deflate, and
+// with ReleaseReadBuffer).
 // It checks: no panic or hang; a decoded header re-encodes to the bytes it
 // consumed when the length was minimally encoded; every returned message is
 // within the limit and valid UTF-8 when text; a failure carries one of the
@@ -79,11 +80,11 @@ func FuzzFrameParser(f *testing.F) {
 				}
 			}
 		}
-		for _, deflate := range []bool{false, true} {
+		for mode := range 3 { // plain, permessage-deflate, ReleaseReadBuffer
 			nc := &fuzzConn{r: bytes.NewReader(data)}
-			c := newConn(nc, nil, connConfig{server: true, deflate: deflate,
+			c := newConn(nc, nil, connConfig{server: true, deflate: mode == 1,
 				params: deflateParams{serverMaxWindowBits: 15, clientMaxWindowBits: 15},
-				opts:   Options{MaxMessageSize: 1 << 16, CloseTimeout: time.Millisecond}})
+				opts:   Options{MaxMessageSize: 1 << 16, CloseTimeout: time.Millisecond, ReleaseReadBuffer: mode == 2}})
 			for range 1000 {
 				typ, p, err := c.ReadMessage()
 				if err != nil {

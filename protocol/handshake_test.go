@@ -251,3 +251,22 @@ func TestDialContextCancel(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestFramesInHandshakePacket: frames sent in the same write as the request
+// head are buffered by ReadRequest and must be the Conn's first frames.
+func TestFramesInHandshakePacket(t *testing.T) {
+	url := testServer(t, &Upgrader{}, echo)
+	addr := strings.TrimSuffix(strings.TrimPrefix(url, "ws://"), "/")
+	req := "GET / HTTP/1.1\r\nHost: " + addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: " + rawKey + "\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	peer := &rawPeer{t: t, client: true}
+	raw := req + string(peer.frame(0x81, []byte("early"))) + string(peer.frame(0x82, []byte{1, 2}))
+	p := rawConnectRaw(t, url, raw)
+	resp, err := http.ReadResponse(p.br, nil)
+	if err != nil || resp.StatusCode != 101 {
+		t.Fatalf("%v %v", resp, err)
+	}
+	p.expect(opT, []byte("early"))
+	p.expect(opB, []byte{1, 2})
+	p.closeNormally()
+}
