@@ -26,9 +26,6 @@ func (op opcode) isControl() bool { return op&0x8 != 0 }
 // maxControlPayload is the largest control frame payload (RFC 6455 5.5).
 const maxControlPayload = 125
 
-// maxFrameHeaderSize is 2 bytes + 8 of extended length + 4 of masking key.
-const maxFrameHeaderSize = 14
-
 // Header bits.
 const (
 	bitFin  = 0x80

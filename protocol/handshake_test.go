@@ -270,3 +270,36 @@ func TestFramesInHandshakePacket(t *testing.T) {
 	p.expect(opB, []byte{1, 2})
 	p.closeNormally()
 }
+
+// TestDialWSS dials wss:// against a TLS net/http server using Accept.
+func TestDialWSS(t *testing.T) {
+	u := &Upgrader{}
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, err := u.Accept(w, r, nil); err == nil {
+			echo(c)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	tlsCfg := srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := Dial(ctx, "wss"+strings.TrimPrefix(srv.URL, "https"), &DialOptions{TLSConfig: tlsCfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	msg := strings.Repeat("tls ", 5000)
+	if err := c.Write(MessageText, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	if _, p, err := c.ReadMessage(); err != nil || string(p) != msg {
+		t.Fatalf("echo over TLS: %v", err)
+	}
+	if err := c.Close(StatusNormalClosure, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.ReadMessage(); CloseStatus(err) != StatusNormalClosure {
+		t.Fatalf("close: %v", err)
+	}
+	waitDone(t, c)
+}
