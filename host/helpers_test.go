@@ -40,6 +40,12 @@ func startServer(t *testing.T, toml string, opts ...func(*Options)) *testServer 
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
+	return startServerConfig(t, cfg, opts...)
+}
+
+// startServerConfig serves cfg on a loopback port until the test ends.
+func startServerConfig(t *testing.T, cfg *config.Config, opts ...func(*Options)) *testServer {
+	t.Helper()
 	logs := &logCapture{}
 	o := Options{Logger: slog.New(logs)}
 	for _, f := range opts {

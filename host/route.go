@@ -6,7 +6,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/socklet/socklet/host/config"
@@ -20,11 +22,19 @@ import (
 type route struct {
 	cfg      config.Route
 	label    string // metrics and log label: path, or host+path
-	module   *plugins.Module
 	plugin   *plugins.Route
 	upgrader *protocol.Upgrader
 	rm       *routeMetrics
 	conns    atomic.Int64
+
+	mu     sync.Mutex      // serializes reloads of the module
+	module *plugins.Module // guarded by mu
+
+	// retired is set when a reload removed or replaced the route: it
+	// serves its connections until they end, then closes.
+	retired   atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // routeTable maps Host and path to routes. It is immutable once built; a
@@ -32,6 +42,7 @@ type route struct {
 type routeTable struct {
 	byHost map[string]map[string]*route // lower-case host without port; "" matches any host
 	all    []*route
+	cfg    *config.Config // the configuration the table was built from
 }
 
 // lookup returns the route for a request's Host header and path: a route
@@ -48,15 +59,24 @@ func (t *routeTable) lookup(hostHeader, path string) *route {
 	return t.byHost[""][path]
 }
 
-func (s *Server) buildRoutes(ctx context.Context, routes []config.Route) (*routeTable, error) {
+// buildRoutes builds the route table of cfg. A route of old whose
+// configuration is unchanged is carried over as it is, with its plugin, its
+// connections and their state; every other route is built anew. On error,
+// what was built is closed and old is untouched.
+func (s *Server) buildRoutes(ctx context.Context, cfg *config.Config, old *routeTable) (*routeTable, error) {
 	t := &routeTable{byHost: map[string]map[string]*route{}}
-	for _, rc := range routes {
-		r, err := s.newRoute(ctx, rc)
-		if err != nil {
-			for _, built := range t.all {
-				_ = built.close(ctx)
+	var built []*route
+	for _, rc := range cfg.Routes {
+		r := old.find(rc.Label())
+		if r == nil || !reflect.DeepEqual(r.cfg, rc) || !sameLimits(old.cfg, cfg) {
+			var err error
+			if r, err = s.newRoute(ctx, cfg, rc); err != nil {
+				for _, b := range built {
+					_ = b.close(ctx)
+				}
+				return nil, err
 			}
-			return nil, err
+			built = append(built, r)
 		}
 		host := strings.ToLower(rc.Host)
 		if t.byHost[host] == nil {
@@ -65,14 +85,31 @@ func (s *Server) buildRoutes(ctx context.Context, routes []config.Route) (*route
 		t.byHost[host][rc.Path] = r
 		t.all = append(t.all, r)
 	}
+	t.cfg = cfg
 	return t, nil
 }
 
-func (s *Server) newRoute(ctx context.Context, rc config.Route) (*route, error) {
-	label := rc.Path
-	if rc.Host != "" {
-		label = rc.Host + rc.Path
+// find returns the route labelled label, or nil; t may be nil.
+func (t *routeTable) find(label string) *route {
+	if t == nil {
+		return nil
 	}
+	for _, r := range t.all {
+		if r.label == label {
+			return r
+		}
+	}
+	return nil
+}
+
+// sameLimits reports whether the server limits a route's protocol options
+// are built from are equal in a and b (a may be nil).
+func sameLimits(a, b *config.Config) bool {
+	return a != nil && a.Limits == b.Limits
+}
+
+func (s *Server) newRoute(ctx context.Context, cfg *config.Config, rc config.Route) (*route, error) {
+	label := rc.Label()
 	wasm, err := s.opts.ReadFile(rc.Plugin)
 	if err != nil {
 		return nil, fmt.Errorf("host: route %s: %w", label, err)
@@ -98,16 +135,16 @@ func (s *Server) newRoute(ctx context.Context, rc config.Route) (*route, error) 
 	}
 	r.plugin = pr
 	r.upgrader = &protocol.Upgrader{
-		Options:          s.protocolOptions(rc),
+		Options:          protocolOptions(cfg, rc),
 		Subprotocols:     rc.Subprotocols,
 		CheckOrigin:      originChecker(rc.Origins),
-		HandshakeTimeout: s.cfg.Limits.HandshakeTimeout.Duration(),
+		HandshakeTimeout: cfg.Limits.HandshakeTimeout.Duration(),
 	}
 	return r, nil
 }
 
-func (s *Server) protocolOptions(rc config.Route) protocol.Options {
-	l := s.cfg.Limits
+func protocolOptions(cfg *config.Config, rc config.Route) protocol.Options {
+	l := cfg.Limits
 	o := protocol.Options{
 		MaxMessageSize:     int64(rc.MaxMessageSize),
 		OutboundQueueBytes: int(l.OutboundQueue),
@@ -129,10 +166,15 @@ func (s *Server) protocolOptions(rc config.Route) protocol.Options {
 	return o
 }
 
+// close closes the route's plugin and releases its module, once.
 func (r *route) close(ctx context.Context) error {
-	err := r.plugin.Close(ctx)
-	r.module.Release(ctx)
-	return err
+	r.closeOnce.Do(func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.closeErr = r.plugin.Close(ctx)
+		r.module.Release(ctx)
+	})
+	return r.closeErr
 }
 
 // originChecker returns the origin policy of a route's origins list: empty

@@ -24,22 +24,28 @@ type serverConn struct {
 	nc net.Conn
 	ip string
 
-	mu       sync.Mutex
-	admitted bool           // past the limits: the plugin has or will have seen on_open
-	ws       *protocol.Conn // set after the 101
-	leaving  bool           // shutdown asked this connection to go away
+	mu          sync.Mutex
+	route       *route         // set when admitted: the plugin has or will have seen on_open
+	ws          *protocol.Conn // set after the 101
+	leaving     bool           // the server asked this connection to go away
+	leaveCode   protocol.StatusCode
+	leaveReason string
 }
 
-// goingAway starts a 1001 close. A connection still reading its request is
-// dropped; one being opened is closed with 1001 right after its 101.
-func (c *serverConn) goingAway() {
+// goAway starts a close handshake with code and reason. A connection still
+// reading its request is dropped; one being opened is closed right after
+// its 101.
+func (c *serverConn) goAway(code protocol.StatusCode, reason string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.leaving = true
+	if c.leaving {
+		return
+	}
+	c.leaving, c.leaveCode, c.leaveReason = true, code, reason
 	switch {
 	case c.ws != nil:
-		_ = c.ws.Close(protocol.StatusGoingAway, "server shutting down")
-	case !c.admitted:
+		_ = c.ws.Close(code, reason)
+	case c.route == nil:
 		_ = c.nc.Close()
 	}
 }
@@ -68,7 +74,7 @@ func (s *Server) serveConn(nc net.Conn) {
 // protocol connection took ownership of the socket.
 func (c *serverConn) serve() bool {
 	s := c.s
-	_ = c.nc.SetDeadline(time.Now().Add(s.cfg.Limits.HandshakeTimeout.Duration()))
+	_ = c.nc.SetDeadline(time.Now().Add(s.config().Limits.HandshakeTimeout.Duration()))
 	br := bufio.NewReaderSize(c.nc, readBufferSize)
 	req, err := protocol.ReadRequest(br)
 	if err != nil {
@@ -113,6 +119,11 @@ func (c *serverConn) serve() bool {
 		return false
 	}
 	defer s.release(c, r)
+	if r.retired.Load() {
+		// A reload replaced the route between lookup and admission.
+		s.reject(c.nc, "reloading", &protocol.HandshakeError{Status: http.StatusServiceUnavailable, Reason: "route is reloading; retry"})
+		return false
+	}
 
 	hc := &conn{req: req, remote: req.RemoteAddr, subprotocol: hs.Subprotocol, rm: r.rm}
 	ctx := context.Background()
@@ -142,11 +153,10 @@ func (c *serverConn) serve() bool {
 	hc.upgraded(ws)
 	c.mu.Lock()
 	c.ws = ws
-	leaving := c.leaving
-	c.mu.Unlock()
-	if leaving {
-		_ = ws.Close(protocol.StatusGoingAway, "server shutting down")
+	if c.leaving {
+		_ = ws.Close(c.leaveCode, c.leaveReason)
 	}
+	c.mu.Unlock()
 	r.rm.accepted.Add(1)
 
 	code, reason := c.readLoop(ctx, r, ws, h)
@@ -184,7 +194,7 @@ func (c *serverConn) readLoop(ctx context.Context, r *route, ws *protocol.Conn, 
 
 // admit applies the server, route and per-IP connection limits.
 func (s *Server) admit(c *serverConn, r *route) (string, bool) {
-	if max := s.cfg.Limits.MaxConnections; s.wsConns.Add(1) > int64(max) && max > 0 {
+	if max := s.config().Limits.MaxConnections; s.wsConns.Add(1) > int64(max) && max > 0 {
 		s.wsConns.Add(-1)
 		return "server connection limit reached", false
 	}
@@ -193,7 +203,7 @@ func (s *Server) admit(c *serverConn, r *route) (string, bool) {
 		s.wsConns.Add(-1)
 		return "route connection limit reached", false
 	}
-	if !s.track(c) {
+	if !s.track(c, r) {
 		r.conns.Add(-1)
 		s.wsConns.Add(-1)
 		return "connection limit reached for " + c.ip, false
@@ -204,9 +214,11 @@ func (s *Server) admit(c *serverConn, r *route) (string, bool) {
 
 func (s *Server) release(c *serverConn, r *route) {
 	r.rm.connections.Add(-1)
-	r.conns.Add(-1)
 	s.wsConns.Add(-1)
 	s.untrack(c)
+	if r.conns.Add(-1) == 0 && r.retired.Load() {
+		_ = r.close(context.Background())
+	}
 }
 
 // reject answers a refused handshake with its HTTP status and one-line

@@ -23,6 +23,7 @@ import (
 
 	"github.com/socklet/socklet/host/config"
 	"github.com/socklet/socklet/plugins"
+	"github.com/socklet/socklet/protocol"
 )
 
 // Page is a static HTTP resource served for a plain GET of its path (the
@@ -47,7 +48,7 @@ type Options struct {
 // Server serves one configuration. Create it with New, run it with Serve,
 // stop it with Shutdown. Its methods are safe for concurrent use.
 type Server struct {
-	cfg     *config.Config
+	cfg     atomic.Pointer[config.Config] // replaced by Reload
 	opts    Options
 	log     *slog.Logger
 	rt      *plugins.Runtime
@@ -62,6 +63,7 @@ type Server struct {
 	admin   *http.Server
 	closing bool
 
+	reloadMu     sync.Mutex // one Reload at a time
 	shutdownOnce sync.Once
 	shutdownErr  error
 
@@ -80,19 +82,19 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		opts.ReadFile = os.ReadFile
 	}
 	s := &Server{
-		cfg:     cfg,
 		opts:    opts,
 		log:     opts.Logger,
 		metrics: NewMetrics(),
 		conns:   map[*serverConn]struct{}{},
 		perIP:   map[string]int{},
 	}
+	s.cfg.Store(cfg)
 	rt, err := plugins.NewRuntime(ctx, plugins.RuntimeConfig{CacheDir: cfg.CacheDir, Logger: opts.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("host: plugin runtime: %w", err)
 	}
 	s.rt = rt
-	table, err := s.buildRoutes(ctx, cfg.Routes)
+	table, err := s.buildRoutes(ctx, cfg, nil)
 	if err != nil {
 		_ = rt.Close(ctx)
 		return nil, err
@@ -101,14 +103,17 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 	return s, nil
 }
 
+// config returns the configuration in force.
+func (s *Server) config() *config.Config { return s.cfg.Load() }
+
 // Metrics returns the server's metrics registry.
 func (s *Server) Metrics() *Metrics { return s.metrics }
 
 // Serve accepts connections on ln until Shutdown is called; it then returns
 // http.ErrServerClosed, like net/http. When TLS is configured, Serve wraps ln.
 func (s *Server) Serve(ln net.Listener) error {
-	if s.cfg.TLS.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(s.cfg.TLS.CertFile, s.cfg.TLS.KeyFile)
+	if cfg := s.config(); cfg.TLS.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile)
 		if err != nil {
 			return fmt.Errorf("host: tls: %w", err)
 		}
@@ -203,7 +208,7 @@ func (s *Server) shutdown(ctx context.Context) error {
 	s.mu.Unlock()
 
 	for _, c := range conns {
-		c.goingAway()
+		c.goAway(protocol.StatusGoingAway, "server shutting down")
 	}
 	done := make(chan struct{})
 	go func() { s.readLoops.Wait(); close(done) }()
@@ -232,19 +237,19 @@ func (s *Server) shutdown(ctx context.Context) error {
 
 // track registers c for shutdown and enforces the per-IP limit; it reports
 // false when c's address already has its maximum.
-func (s *Server) track(c *serverConn) bool {
+func (s *Server) track(c *serverConn, r *route) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
 		return false
 	}
-	if max := s.cfg.Limits.MaxConnectionsPerIP; max > 0 && s.perIP[c.ip] >= max {
+	if max := s.config().Limits.MaxConnectionsPerIP; max > 0 && s.perIP[c.ip] >= max {
 		return false
 	}
 	s.perIP[c.ip]++
 	s.conns[c] = struct{}{}
 	c.mu.Lock()
-	c.admitted = true
+	c.route = r
 	c.mu.Unlock()
 	return true
 }
