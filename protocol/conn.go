@@ -95,6 +95,7 @@ type Conn struct {
 	compMu     sync.Mutex
 	comp       *compressor
 	compThresh int
+	compIdle   *time.Timer // releases the compression context when quiet
 
 	done chan struct{}
 }
@@ -242,6 +243,14 @@ func (c *Conn) closeTCP() bool {
 	c.flushDone.Broadcast()
 	c.mu.Unlock()
 	_ = c.nc.Close()
+	if c.comp != nil {
+		c.compMu.Lock()
+		if c.compIdle != nil {
+			c.compIdle.Stop()
+		}
+		c.comp.release()
+		c.compMu.Unlock()
+	}
 	close(c.done)
 	return true
 }

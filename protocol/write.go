@@ -58,11 +58,36 @@ func (c *Conn) writeCompressed(op opcode, p []byte) error {
 	if compressed {
 		z.b = out
 		err = c.queueFrame(op, bitRsv1, out, true)
+		c.compressedLocked()
 	} else {
 		err = c.queueFrame(op, 0, p, true)
 	}
 	putMsgBuf(z)
 	return err
+}
+
+// CompressionIdleRelease is how long a Conn keeps its context-takeover
+// compression state (a flate writer, about 1 MiB) after its last compressed
+// message. Then the writer goes back to a shared pool and the next message
+// starts a fresh context: always legal (the receiver keeps its window and a
+// fresh context never refers to it); it costs that message some ratio and
+// saves the memory on quiet connections.
+const CompressionIdleRelease = 2 * time.Second
+
+// compressedLocked (re)arms the idle release of the compression context
+// after a compressed message. c.compMu is held.
+func (c *Conn) compressedLocked() {
+	if c.compIdle == nil {
+		c.compIdle = time.AfterFunc(CompressionIdleRelease, c.releaseCompressor)
+	} else {
+		c.compIdle.Reset(CompressionIdleRelease)
+	}
+}
+
+func (c *Conn) releaseCompressor() {
+	c.compMu.Lock()
+	c.comp.release()
+	c.compMu.Unlock()
 }
 
 // Ping queues a ping with payload p (at most 125 bytes, copied).
