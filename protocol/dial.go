@@ -22,7 +22,8 @@ type DialOptions struct {
 	Options
 	// Subprotocols are offered in Sec-WebSocket-Protocol, in order.
 	Subprotocols []string
-	// Header holds extra request headers (e.g. Origin, Authorization).
+	// Header holds extra request headers (e.g. Origin, Authorization). A
+	// Host header replaces the URL's host in the request (virtual hosting).
 	Header http.Header
 	// TLSConfig is used for wss://; nil means a default config. ServerName
 	// defaults to the URL's host.
@@ -130,8 +131,16 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, *http.R
 	b := make([]byte, 0, 512)
 	b = append(b, "GET "...)
 	b = append(b, u.RequestURI()...)
+	// A Host in opts.Header names the virtual host to ask for (as
+	// http.Request.Host does); the URL still says where to connect.
+	host, header := u.Host, opts.Header
+	if h := header.Get("Host"); h != "" {
+		host = h
+		header = header.Clone()
+		header.Del("Host")
+	}
 	b = append(b, " HTTP/1.1\r\nHost: "...)
-	b = append(b, u.Host...)
+	b = append(b, host...)
 	b = append(b, "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: "...)
 	b = append(b, key...)
 	b = append(b, "\r\n"...)
@@ -145,7 +154,7 @@ func Dial(ctx context.Context, rawURL string, opts *DialOptions) (*Conn, *http.R
 		b = append(b, offer...)
 		b = append(b, "\r\n"...)
 	}
-	b, err = appendHeader(b, opts.Header)
+	b, err = appendHeader(b, header)
 	if err != nil {
 		return fail(nil, err)
 	}
