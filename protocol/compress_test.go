@@ -3,13 +3,16 @@ package protocol
 import (
 	"bytes"
 	"compress/flate"
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // jsonLike returns n bytes of repetitive but not trivial JSON-ish text, the
@@ -889,6 +892,75 @@ func TestInflateZlibStreams(t *testing.T) {
 			if err != nil || !bytes.Equal(got, want) {
 				t.Fatalf("window %d message %d: %v", bits, k, err)
 			}
+		}
+	}
+}
+
+// zlibPeer is a Python program inflating, with zlib and a window of argv[1]
+// bits, one payload per input line ("payload-hex message-hex"), all lines one
+// context-takeover stream unless argv[2] is "reset". It prints "ok" or the
+// first failure.
+const zlibPeer = `
+import sys, zlib
+bits, reset = int(sys.argv[1]), sys.argv[2] == "reset"
+d = zlib.decompressobj(-bits)
+for i, line in enumerate(sys.stdin):
+    p, m = (bytes.fromhex(x) for x in line.split())
+    if reset:
+        d = zlib.decompressobj(-bits)
+    try:
+        out = d.decompress(p + b"\x00\x00\xff\xff")
+    except zlib.error as e:
+        print("message %d: %s" % (i, e)); sys.exit()
+    if out != m:
+        print("message %d differs" % i); sys.exit()
+print("ok")
+`
+
+// TestDeflateZlibPeer has zlib (through python3, skipped when absent) inflate
+// our compressor's output with the window the peer negotiated: zlib refuses
+// a back-reference beyond its window ("invalid distance too far back"), so
+// this proves the per-message choice for windows below 15 bits, and context
+// takeover at 15.
+func TestDeflateZlibPeer(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found")
+	}
+	for _, tc := range []struct {
+		bits      int
+		noContext bool
+	}{{8, false}, {9, false}, {12, false}, {15, false}, {15, true}} {
+		p := deflateParams{serverNoContextTakeover: tc.noContext, serverMaxWindowBits: tc.bits, clientMaxWindowBits: 15}
+		c := newCompressor(p, true, CompressionOptions{Enabled: true, Threshold: 1, Level: flate.BestCompression})
+		var input bytes.Buffer
+		sent := 0
+		for i := range 24 {
+			n := []int{100, 1 << tc.bits, 3000, 1<<tc.bits - 1}[i%4]
+			msg := jsonLike(n, uint64(i%5))
+			payload, ok, err := c.compress(nil, msg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				fmt.Fprintf(&input, "%x %x\n", payload, msg)
+				sent++
+			}
+		}
+		if sent < 12 {
+			t.Fatalf("bits %d: only %d of 24 messages compressed", tc.bits, sent)
+		}
+		mode := "stream"
+		if tc.noContext {
+			mode = "reset"
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		cmd := exec.CommandContext(ctx, python, "-c", zlibPeer, fmt.Sprint(tc.bits), mode)
+		cmd.Stdin = &input
+		out, err := cmd.CombinedOutput()
+		cancel()
+		if err != nil || strings.TrimSpace(string(out)) != "ok" {
+			t.Errorf("bits %d no_context %v: zlib says %q (%v)", tc.bits, tc.noContext, out, err)
 		}
 	}
 }
