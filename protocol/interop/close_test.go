@@ -11,26 +11,29 @@ import (
 // server role this is a client-initiated close, in our client role a
 // server-initiated one.
 func TestClosePeerInitiated(t *testing.T) {
+	cases := []struct {
+		code   protocol.StatusCode
+		reason string
+	}{
+		{protocol.StatusNormalClosure, "bye ✓"},
+		{4001, "application code"},
+	}
 	each(t, func(t *testing.T, kind peerKind, role string) {
-		for _, c := range []struct {
-			code   protocol.StatusCode
-			reason string
-		}{
-			{protocol.StatusNormalClosure, "bye ✓"},
-			{4001, "application code"},
-		} {
+		concurrently(t, []string{"1000", "4001"}, func(t *testing.T, i int) {
+			c := cases[i]
 			pr := connect(t, kind, role, setup{})
 			pr.peer.do(t, map[string]any{"op": "close", "code": int(c.code), "reason": c.reason})
 			wantClose(t, pr.us.ended(t), c.code, c.reason, false)
 			if e := pr.peer.await(t, "close"); e.Code != int(c.code) {
 				t.Errorf("peer closed with %d %q, want our echo of %d", e.Code, e.Reason, c.code)
 			}
-		}
+		})
 	})
 }
 
-// TestCloseOurs: we start the closing handshake; the peer reads our code
-// and reason and echoes the code, and our reading ends with it.
+// TestCloseOurs: we start the closing handshake after a last message; the
+// peer reads the message, then our code and reason, and echoes the code;
+// our reading ends with it.
 func TestCloseOurs(t *testing.T) {
 	each(t, func(t *testing.T, kind peerKind, role string) {
 		pr := connect(t, kind, role, setup{})
@@ -46,7 +49,9 @@ func TestCloseOurs(t *testing.T) {
 			t.Errorf("peer saw close %d %q, want 1001 %q", e.Code, e.Reason, "shutting down")
 		}
 		wantClose(t, pr.us.ended(t), protocol.StatusGoingAway, "*", false)
-		<-pr.us.conn.Done()
+		if err := pr.us.conn.Close(protocol.StatusNormalClosure, ""); err == nil {
+			t.Error("a second Close returned nil, want ErrClosed")
+		}
 	})
 }
 
@@ -54,17 +59,20 @@ func TestCloseOurs(t *testing.T) {
 // with 1006, both ways.
 func TestCloseAbnormal(t *testing.T) {
 	each(t, func(t *testing.T, kind peerKind, role string) {
-		pr := connect(t, kind, role, setup{})
-		pr.peer.do(t, map[string]any{"op": "abort"})
-		wantClose(t, pr.us.ended(t), protocol.StatusAbnormalClosure, "", false)
-
-		pr = connect(t, kind, role, setup{})
-		if err := pr.us.conn.CloseNow(); err != nil {
-			t.Fatal(err)
-		}
-		if e := pr.peer.await(t, "close"); e.Code != int(protocol.StatusAbnormalClosure) {
-			t.Errorf("peer saw close %d %q after we dropped TCP, want 1006", e.Code, e.Reason)
-		}
+		concurrently(t, []string{"peer-drops", "we-drop"}, func(t *testing.T, i int) {
+			pr := connect(t, kind, role, setup{})
+			if i == 0 {
+				pr.peer.do(t, map[string]any{"op": "abort"})
+				wantClose(t, pr.us.ended(t), protocol.StatusAbnormalClosure, "", false)
+				return
+			}
+			if err := pr.us.conn.CloseNow(); err != nil {
+				t.Fatal(err)
+			}
+			if e := pr.peer.await(t, "close"); e.Code != int(protocol.StatusAbnormalClosure) {
+				t.Errorf("peer saw close %d %q after we dropped TCP, want 1006", e.Code, e.Reason)
+			}
+		})
 	})
 }
 
@@ -73,49 +81,52 @@ func TestCloseAbnormal(t *testing.T) {
 func TestCloseProtocolError(t *testing.T) {
 	each(t, func(t *testing.T, kind peerKind, role string) {
 		peerIsClient := role == "server"
-		bad := []struct {
+		cases := []struct {
 			name  string
 			frame []byte
 		}{
-			{"reserved opcode 3", frame(true, 0, 0x3, []byte("x"), peerIsClient)},
-			{"RSV1 without an extension", frame(true, 4, 0x1, []byte("x"), peerIsClient)},
-			{"fragmented ping", frame(false, 0, 0x9, nil, peerIsClient)},
-			{"continuation with no message", frame(true, 0, 0x0, []byte("x"), peerIsClient)},
-			{"control payload of 126 bytes", frame(true, 0, 0x9, make([]byte, 126), peerIsClient)},
-			{"close payload of 1 byte", frame(true, 0, 0x8, []byte{3}, peerIsClient)},
+			{"reserved-opcode", frame(true, 0, 0x3, []byte("x"), peerIsClient)},
+			{"rsv1-without-extension", frame(true, 4, 0x1, []byte("x"), peerIsClient)},
+			{"fragmented-ping", frame(false, 0, 0x9, nil, peerIsClient)},
+			{"continuation-first", frame(true, 0, 0x0, []byte("x"), peerIsClient)},
+			{"control-payload-126", frame(true, 0, 0x9, make([]byte, 126), peerIsClient)},
+			{"close-payload-1-byte", frame(true, 0, 0x8, []byte{3}, peerIsClient)},
+			{"close-code-1005", frame(true, 0, 0x8, []byte{0x03, 0xed}, peerIsClient)},
+			{"text-inside-fragmented", append(frame(false, 0, 0x1, []byte("a"), peerIsClient), frame(true, 0, 0x1, []byte("b"), peerIsClient)...)},
 		}
 		if peerIsClient {
-			bad = append(bad, struct {
+			cases = append(cases, struct {
 				name  string
 				frame []byte
-			}{"unmasked client frame", frame(true, 0, 0x1, []byte("x"), false)})
+			}{"unmasked-client-frame", frame(true, 0, 0x1, []byte("x"), false)})
 		} else {
-			bad = append(bad, struct {
+			cases = append(cases, struct {
 				name  string
 				frame []byte
-			}{"masked server frame", frame(true, 0, 0x1, []byte("x"), true)})
+			}{"masked-server-frame", frame(true, 0, 0x1, []byte("x"), true)})
 		}
-		for _, b := range bad {
-			// The peer sends it; we fail the connection.
+		names := []string{"ours-reserved-opcode"}
+		for _, c := range cases {
+			names = append(names, "peers-"+c.name)
+		}
+		concurrently(t, names, func(t *testing.T, i int) {
 			pr := connect(t, kind, role, setup{})
-			pr.peer.do(t, map[string]any{"op": "raw", "b64": b64(b.frame)})
-			err := pr.us.ended(t)
-			if protocol.CloseStatus(err) != protocol.StatusProtocolError {
-				t.Errorf("%s from the peer: our Conn ended with %v, want 1002", b.name, err)
-				continue
+			if i == 0 {
+				// We send a frame with a reserved opcode (written past our
+				// Conn); the peer fails the connection with 1002 and we read
+				// its close frame.
+				pr.us.tap.inject(t, frame(true, 0, 0x3, []byte("x"), !peerIsClient))
+				pr.peer.failed(t, int(protocol.StatusProtocolError))
+				wantClose(t, pr.us.ended(t), protocol.StatusProtocolError, "*", false)
+				return
 			}
-			wantClose(t, err, protocol.StatusProtocolError, "*", true)
+			// The peer sends it; we fail the connection.
+			pr.peer.do(t, map[string]any{"op": "raw", "b64": b64(cases[i-1].frame)})
+			wantClose(t, pr.us.ended(t), protocol.StatusProtocolError, "*", true)
 			if e := pr.peer.await(t, "close"); e.Code != int(protocol.StatusProtocolError) {
-				t.Errorf("%s from the peer: peer saw close %d %q, want 1002", b.name, e.Code, e.Reason)
+				t.Errorf("peer saw close %d %q, want 1002", e.Code, e.Reason)
 			}
-		}
-
-		// We send a frame with a reserved opcode (written past our Conn);
-		// the peer fails the connection with 1002 and we read its close.
-		pr := connect(t, kind, role, setup{})
-		pr.us.tap.inject(t, frame(true, 0, 0x3, []byte("x"), !peerIsClient))
-		pr.peer.failed(t, int(protocol.StatusProtocolError))
-		wantClose(t, pr.us.ended(t), protocol.StatusProtocolError, "*", false)
+		})
 	})
 }
 
@@ -123,57 +134,65 @@ func TestCloseProtocolError(t *testing.T) {
 // connection with 1009, whichever side receives it.
 func TestCloseTooBig(t *testing.T) {
 	each(t, func(t *testing.T, kind peerKind, role string) {
-		pr := connect(t, kind, role, setup{opts: protocol.Options{MaxMessageSize: 1024}})
-		pr.peer.sendBytes(t, "binary", make([]byte, 1024))
-		if m := pr.us.next(t); len(m.data) != 1024 {
-			t.Fatalf("we read %d bytes, want 1024 (at the limit)", len(m.data))
-		}
-		pr.peer.sendBytes(t, "binary", make([]byte, 1025))
-		wantClose(t, pr.us.ended(t), protocol.StatusMessageTooBig, "*", true)
-		if e := pr.peer.await(t, "close"); e.Code != int(protocol.StatusMessageTooBig) {
-			t.Errorf("peer saw close %d %q, want 1009", e.Code, e.Reason)
-		}
-
-		// Over our limit in fragments that are each under it.
-		pr = connect(t, kind, role, setup{opts: protocol.Options{MaxMessageSize: 1024}})
-		parts := [][]byte{make([]byte, 600), make([]byte, 600)}
-		pr.peer.do(t, map[string]any{"op": "fragments", "type": "binary", "parts": b64s(parts)})
-		wantClose(t, pr.us.ended(t), protocol.StatusMessageTooBig, "*", true)
-		if e := pr.peer.await(t, "close"); e.Code != int(protocol.StatusMessageTooBig) {
-			t.Errorf("fragments: peer saw close %d %q, want 1009", e.Code, e.Reason)
-		}
-
-		pr = connect(t, kind, role, setup{peerMaxSize: 1024})
-		pr.us.write(t, protocol.MessageBinary, make([]byte, 2048))
-		pr.peer.failed(t, int(protocol.StatusMessageTooBig))
-		wantClose(t, pr.us.ended(t), protocol.StatusMessageTooBig, "*", false)
+		concurrently(t, []string{"peer-sends", "peer-sends-fragments", "we-send"}, func(t *testing.T, i int) {
+			switch i {
+			case 0:
+				pr := connect(t, kind, role, setup{opts: protocol.Options{MaxMessageSize: 1024}})
+				pr.peer.sendBytes(t, "binary", make([]byte, 1024))
+				if m := pr.us.next(t); len(m.data) != 1024 {
+					t.Fatalf("we read %d bytes, want 1024 (at the limit)", len(m.data))
+				}
+				pr.peer.sendBytes(t, "binary", make([]byte, 1025))
+				wantClose(t, pr.us.ended(t), protocol.StatusMessageTooBig, "*", true)
+				if e := pr.peer.await(t, "close"); e.Code != int(protocol.StatusMessageTooBig) {
+					t.Errorf("peer saw close %d %q, want 1009", e.Code, e.Reason)
+				}
+			case 1:
+				// Over our limit in fragments that are each under it.
+				pr := connect(t, kind, role, setup{opts: protocol.Options{MaxMessageSize: 1024}})
+				parts := [][]byte{make([]byte, 600), make([]byte, 600)}
+				pr.peer.do(t, map[string]any{"op": "fragments", "type": "binary", "parts": b64s(parts)})
+				wantClose(t, pr.us.ended(t), protocol.StatusMessageTooBig, "*", true)
+				if e := pr.peer.await(t, "close"); e.Code != int(protocol.StatusMessageTooBig) {
+					t.Errorf("peer saw close %d %q, want 1009", e.Code, e.Reason)
+				}
+			case 2:
+				pr := connect(t, kind, role, setup{peerMaxSize: 1024})
+				pr.us.write(t, protocol.MessageBinary, make([]byte, 2048))
+				pr.peer.failed(t, int(protocol.StatusMessageTooBig))
+				wantClose(t, pr.us.ended(t), protocol.StatusMessageTooBig, "*", false)
+			}
+		})
 	})
 }
 
-// TestCloseInvalidUTF8: a text message that is not UTF-8 fails the
-// connection with 1007, whichever side receives it.
+// TestCloseInvalidUTF8: a text message or close reason that is not UTF-8
+// fails the connection with 1007, whichever side receives it.
 func TestCloseInvalidUTF8(t *testing.T) {
 	each(t, func(t *testing.T, kind peerKind, role string) {
 		peerIsClient := role == "server"
-		for _, raw := range [][]byte{
+		raws := [][]byte{
 			frame(true, 0, 0x1, []byte{'o', 'k', 0xff}, peerIsClient),
 			frame(true, 0, 0x1, []byte{0xed, 0xa0, 0x80}, peerIsClient), // a UTF-16 surrogate
-			// A truncated character at the end of the last fragment.
+			// A character cut short at the end of the last fragment.
 			append(frame(false, 0, 0x1, []byte("é"), peerIsClient), frame(true, 0, 0x0, []byte{0xe2, 0x9c}, peerIsClient)...),
-			frame(true, 0, 0x8, append([]byte{0x03, 0xe8}, 0xc3), peerIsClient), // close reason
-		} {
+			frame(true, 0, 0x8, []byte{0x03, 0xe8, 0xc3}, peerIsClient), // in a close reason
+		}
+		names := []string{"we-send", "peer-sends-0xff", "peer-sends-surrogate", "peer-sends-truncated-fragment", "peer-sends-close-reason"}
+		concurrently(t, names, func(t *testing.T, i int) {
 			pr := connect(t, kind, role, setup{})
-			pr.peer.do(t, map[string]any{"op": "raw", "b64": b64(raw)})
+			if i == 0 {
+				// Our Write does not check UTF-8: the peer must refuse it.
+				pr.us.write(t, protocol.MessageText, []byte{'b', 'a', 'd', 0xc3, 0x28})
+				pr.peer.failed(t, int(protocol.StatusInvalidFramePayloadData))
+				wantClose(t, pr.us.ended(t), protocol.StatusInvalidFramePayloadData, "*", false)
+				return
+			}
+			pr.peer.do(t, map[string]any{"op": "raw", "b64": b64(raws[i-1])})
 			wantClose(t, pr.us.ended(t), protocol.StatusInvalidFramePayloadData, "*", true)
 			if e := pr.peer.await(t, "close"); e.Code != int(protocol.StatusInvalidFramePayloadData) {
 				t.Errorf("peer saw close %d %q, want 1007", e.Code, e.Reason)
 			}
-		}
-
-		// Our Write does not check UTF-8: the peer must refuse it.
-		pr := connect(t, kind, role, setup{})
-		pr.us.write(t, protocol.MessageText, []byte{'b', 'a', 'd', 0xc3, 0x28})
-		pr.peer.failed(t, int(protocol.StatusInvalidFramePayloadData))
-		wantClose(t, pr.us.ended(t), protocol.StatusInvalidFramePayloadData, "*", false)
+		})
 	})
 }

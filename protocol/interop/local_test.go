@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -159,6 +160,12 @@ var roles = []string{"server", "client"}
 // role ("server" or "client"), over 127.0.0.1.
 func connect(t *testing.T, kind peerKind, role string, s setup) *pair {
 	t.Helper()
+	select {
+	case peerSlots <- struct{}{}:
+		t.Cleanup(func() { <-peerSlots }) // runs after the peer is stopped
+	case <-time.After(2 * time.Minute):
+		t.Fatal("no free peer slot after 2 minutes")
+	}
 	pongs := make(chan []byte, 16)
 	opts := s.opts
 	opts.OnPong = func(p []byte) {
@@ -236,17 +243,43 @@ func connectClient(t *testing.T, kind peerKind, cfg peerConfig, opts protocol.Op
 	return &pair{peer: p, us: newLocal(t, c, tap, pongs), open: open}
 }
 
-// each runs f for every peer kind in every role, as parallel subtests.
+// each runs f for every peer kind in every role, concurrently.
 func each(t *testing.T, f func(t *testing.T, kind peerKind, role string)) {
+	var names []string
+	var kinds []peerKind
+	var rs []string
 	for _, kind := range peers {
 		for _, role := range roles {
-			t.Run(kind.name+"/our-"+role, func(t *testing.T) {
-				t.Parallel()
-				f(t, kind, role)
-			})
+			names = append(names, kind.name+"/our-"+role)
+			kinds = append(kinds, kind)
+			rs = append(rs, role)
 		}
 	}
+	concurrently(t, names, func(t *testing.T, i int) { f(t, kinds[i], rs[i]) })
 }
+
+// concurrently runs f(t, i) as the subtests names[i], all at once, and
+// returns when they are all done. It calls t.Run from goroutines rather
+// than using t.Parallel: these tests mostly wait on other processes, and
+// -parallel (GOMAXPROCS by default) would run them two at a time. The
+// number of peer processes alive at once is bounded by peerSlots instead.
+func concurrently(t *testing.T, names []string, f func(t *testing.T, i int)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.Run(name, func(t *testing.T) { f(t, i) })
+		}()
+	}
+	wg.Wait()
+}
+
+// peerSlots bounds the connections (one peer process each) alive at once
+// in the package. A subtest makes at most one connection, so it never
+// waits for a slot while holding one.
+var peerSlots = make(chan struct{}, 8)
 
 // wantClose checks that err ended our Conn with code (and reason, unless
 // reason is "*"), and whether we failed the connection ourselves.

@@ -37,6 +37,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -143,6 +144,7 @@ func (e event) data(t *testing.T) []byte {
 // peer is a running peer process.
 type peer struct {
 	kind   string
+	pid    int
 	stdin  *json.Encoder
 	events chan event
 	stderr *syncBuffer
@@ -188,6 +190,7 @@ func startPeer(t *testing.T, kind peerKind, cfg peerConfig) *peer {
 		t.Fatalf("start %s peer: %v", kind.name, err)
 	}
 	p.stdin = json.NewEncoder(stdin)
+	p.pid = cmd.Process.Pid
 	readDone := make(chan struct{})
 	go func() {
 		defer close(readDone)
@@ -255,7 +258,7 @@ func (p *peer) await(t *testing.T, ev string) event {
 			}
 			t.Fatalf("%s peer: waiting for %q, got %+v", p.kind, ev, e)
 		case <-timer.C:
-			t.Fatalf("%s peer: no %q event after %v", p.kind, ev, stepTimeout)
+			t.Fatalf("%s peer: no %q event after %v (%s)", p.kind, ev, stepTimeout, procState(p.pid))
 		}
 	}
 }
@@ -339,3 +342,17 @@ func ctxTimeout(t *testing.T) context.Context {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// procState describes a process for a timeout message: its state and
+// where it waits in the kernel (Linux only; empty elsewhere).
+func procState(pid int) string {
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	wchan, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", pid))
+	state := ""
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "State:") {
+			state = strings.TrimSpace(strings.TrimPrefix(line, "State:"))
+		}
+	}
+	return fmt.Sprintf("pid %d state %q wchan %q", pid, state, wchan)
+}
