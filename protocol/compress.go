@@ -186,8 +186,9 @@ func acceptDeflateResponse(header []string, opts CompressionOptions) (deflatePar
 }
 
 // deflateOfferParams holds the parameters of one offer or response as written.
-// A zero window means the parameter is absent; clientBitsNoValue records a
-// client_max_window_bits without a value (allowed in an offer only).
+// A zero window means the parameter is absent or has no value;
+// clientBitsPresent records a client_max_window_bits with or without a value
+// (without one only in an offer).
 type deflateOfferParams struct {
 	serverNoContext, clientNoContext bool
 	serverBits, clientBits           int
