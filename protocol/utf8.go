@@ -1,12 +1,12 @@
 package protocol
 
-import "encoding/binary"
+import "unicode/utf8"
 
 // utf8State is an incremental UTF-8 validator (RFC 3629, the rules of Go's
 // utf8.Valid): feed it any split of a byte stream; it fails as soon as the
 // bytes seen so far cannot be the prefix of valid UTF-8. The zero value is
-// the start state. It is a small DFA over byte classes, with an ASCII fast
-// path that checks 8 bytes at a time.
+// the start state. A small DFA over byte classes handles sequences split
+// between calls; whole sequences go through unicode/utf8.Valid.
 type utf8State uint8
 
 // DFA states. Each names what the next byte must be.
@@ -43,24 +43,9 @@ const (
 var (
 	utf8Class [256]uint8
 	utf8Trans [u8NumStates * u8NumClasses]utf8State
-	// utf8Lead describes a lead byte for the whole-sequence fast path: the
-	// low 3 bits are the sequence length (0: not a lead byte), the high 4
-	// bits index utf8Second, the allowed range of the second byte.
-	utf8Lead [256]uint8
 )
 
-// utf8Second holds the allowed [lo, hi] of the byte after a lead byte.
-var utf8Second = [5][2]byte{{0x80, 0xbf}, {0xa0, 0xbf}, {0x80, 0x9f}, {0x90, 0xbf}, {0x80, 0x8f}}
-
 func init() {
-	var leadByClass [u8NumClasses]uint8
-	leadByClass[clC2] = 2
-	leadByClass[clE0] = 1<<4 | 3
-	leadByClass[clE1] = 3
-	leadByClass[clED] = 2<<4 | 3
-	leadByClass[clF0] = 3<<4 | 4
-	leadByClass[clF1] = 4
-	leadByClass[clF4] = 4<<4 | 4
 	for b := 0; b < 256; b++ {
 		var c uint8
 		switch {
@@ -92,7 +77,6 @@ func init() {
 			c = clBad
 		}
 		utf8Class[b] = c
-		utf8Lead[b] = leadByClass[c]
 	}
 	for i := range utf8Trans {
 		utf8Trans[i] = u8Reject
@@ -121,50 +105,61 @@ func init() {
 
 // feed advances the validator over p and reports whether the bytes seen so
 // far are still a valid prefix. Once false, it stays false.
+//
+// The DFA only runs at fragment boundaries: it finishes a sequence begun in
+// an earlier call and steps over an incomplete sequence at the end of p.
+// Everything between is whole sequences, checked by unicode/utf8.Valid
+// (8 bytes at a time for ASCII).
 func (s *utf8State) feed(p []byte) bool {
 	st := *s
-	i := 0
-	for i < len(p) {
-		if st == u8Accept {
-			// ASCII fast path, 8 bytes at a time.
-			for i+8 <= len(p) && binary.LittleEndian.Uint64(p[i:])&0x8080808080808080 == 0 {
-				i += 8
-			}
-			for i < len(p) && p[i] < 0x80 {
-				i++
-			}
-			if i == len(p) {
-				break
-			}
-			// Whole multi-byte sequence inside p: check it directly.
-			info := utf8Lead[p[i]]
-			size := int(info & 7)
-			if size == 0 {
-				*s = u8Reject
-				return false
-			}
-			if i+size <= len(p) {
-				r := utf8Second[info>>4]
-				if p[i+1] < r[0] || p[i+1] > r[1] ||
-					size > 2 && p[i+2]&0xc0 != 0x80 ||
-					size > 3 && p[i+3]&0xc0 != 0x80 {
-					*s = u8Reject
-					return false
-				}
-				i += size
-				continue
-			}
-			// The sequence continues in a later fragment: step the DFA.
-		}
-		st = utf8Trans[int(st)*u8NumClasses+int(utf8Class[p[i]])]
-		if st == u8Reject {
-			*s = st
-			return false
-		}
-		i++
+	for st != u8Accept && st != u8Reject && len(p) > 0 {
+		st = utf8Trans[int(st)*u8NumClasses+int(utf8Class[p[0]])]
+		p = p[1:]
+	}
+	if st != u8Accept {
+		*s = st
+		return st != u8Reject
+	}
+	cut := completeCut(p)
+	if !utf8.Valid(p[:cut]) {
+		*s = u8Reject
+		return false
+	}
+	for _, b := range p[cut:] {
+		st = utf8Trans[int(st)*u8NumClasses+int(utf8Class[b])]
 	}
 	*s = st
-	return true
+	return st != u8Reject
+}
+
+// completeCut returns the length of the longest prefix of p that does not
+// end inside a multi-byte sequence, looking only at the last 3 bytes: a lead
+// byte there whose sequence runs past the end starts the tail.
+func completeCut(p []byte) int {
+	n := len(p)
+	for j := n - 1; j >= 0 && j >= n-3; j-- {
+		b := p[j]
+		switch {
+		case b < 0x80:
+			return n
+		case b < 0xc0:
+			continue // continuation byte: look further back
+		case b < 0xe0:
+			if j+2 > n {
+				return j
+			}
+		case b < 0xf0:
+			if j+3 > n {
+				return j
+			}
+		case b < 0xf8:
+			if j+4 > n {
+				return j
+			}
+		}
+		return n
+	}
+	return n
 }
 
 // complete reports whether the validator is between characters, i.e. the
