@@ -6,14 +6,14 @@
 #
 # Environment: RUNS (default 3), DURATION (default 10s), WARMUP (default 1s),
 # ROWS (space-separated row names, default all), SERVERS (default
-# "socklet gws gorilla"). Loopback only; every process started here is
+# "socklet gws gws-seq gorilla"; gws-seq is gws without ParallelEnabled). Loopback only; every process started here is
 # killed by its PID on exit.
 set -euo pipefail
 cd "$(dirname "$0")"
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-1s}
-SERVERS=${SERVERS:-"socklet gws gorilla"}
+SERVERS=${SERVERS:-"socklet gws gws-seq gorilla"}
 ulimit -n 20000
 
 # name conns inflight size binary
@@ -45,6 +45,8 @@ start_server() { # name -> sets SERVER_PID, URL
              URL=ws://127.0.0.1:18081/echo; PORT=18081 ;;
     gws)     "$BIN/echo-gws" -addr 127.0.0.1:18082 >"$BIN/server.log" 2>&1 &
              URL=ws://127.0.0.1:18082/echo; PORT=18082 ;;
+    gws-seq) "$BIN/echo-gws" -parallel=false -addr 127.0.0.1:18083 >"$BIN/server.log" 2>&1 &
+             URL=ws://127.0.0.1:18083/echo; PORT=18083 ;;
   esac
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
@@ -61,6 +63,9 @@ stop_server() {
   sleep 1 # let TIME_WAIT sockets and CPU settle
 }
 
+# cpu_ticks PID: user+system CPU time of PID in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg), runs=$RUNS duration=$DURATION"
@@ -72,8 +77,17 @@ for row in "${ALL_ROWS[@]}"; do
   for i in $(seq "$RUNS"); do
     for srv in $SERVERS; do
       start_server "$srv"
+      cpu0=$(cpu_ticks "$SERVER_PID")
       out=$(timeout 120 "$BIN/loadgen" -url "$URL" -conns "$conns" -inflight "$inflight" \
         -size "$size" -binary="$binary" -duration "$DURATION" -warmup "$WARMUP")
+      cpu1=$(cpu_ticks "$SERVER_PID")
+      # server CPU per message: CPU time of the whole run (warmup included)
+      # over the messages of the whole run at the measured rate.
+      rate=$(grep -o 'msgs_per_s=[0-9.]*' <<<"$out" | cut -d= -f2)
+      us=$(awk -v t=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v r="$rate" -v d="$DURATION" -v w="$WARMUP" \
+        'function sec(s) { if (s ~ /ms$/) return s/1000; return s+0 }
+         BEGIN { n = r * (sec(d) + sec(w)); if (n > 0) printf "%.2f", t / hz * 1e6 / n; else print "nan" }')
+      out="$out server_cpu_us_per_msg=$us"
       echo "$name $srv run $i: $out (load $(cut -d' ' -f1 /proc/loadavg))" >&2
       echo "$out" >>"$BIN/runs.$name.$srv"
       stop_server
@@ -83,13 +97,13 @@ done
 
 field() { grep -o "$1=[0-9.]*" "$2" | cut -d= -f2 | median; }
 echo
-echo "| load | server | msgs/s | MB/s | p50 µs | p99 µs |"
-echo "|---|---|---:|---:|---:|---:|"
+echo "| load | server | msgs/s | MB/s | p50 µs | p99 µs | server CPU µs/msg | loadgen CPU s |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
 for row in "${ALL_ROWS[@]}"; do
   read -r name _ <<<"$row"
   [[ " $ROWS " == *" $name "* ]] || continue
   for srv in $SERVERS; do
     f="$BIN/runs.$name.$srv"
-    echo "| $name | $srv | $(field msgs_per_s "$f") | $(field mb_per_s "$f") | $(field p50_us "$f") | $(field p99_us "$f") |"
+    echo "| $name | $srv | $(field msgs_per_s "$f") | $(field mb_per_s "$f") | $(field p50_us "$f") | $(field p99_us "$f") | $(field server_cpu_us_per_msg "$f") | $(field client_cpu_s "$f") |"
   done
 done

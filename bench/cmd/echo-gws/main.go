@@ -2,6 +2,7 @@
 // way its documentation suggests for an echo: the event-driven API with
 // ParallelEnabled (messages of one connection handled by a small pool of
 // goroutines) and the built-in server. Every path is an echo endpoint.
+// -parallel=false handles each connection's messages in its read loop.
 package main
 
 import (
@@ -24,9 +25,10 @@ func (echo) OnPing(c *gws.Conn, p []byte) { _ = c.WritePong(p) }
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:18082", "listen `ADDR`")
+	parallel := flag.Bool("parallel", true, "ParallelEnabled: handle a connection's messages on a goroutine pool (gws's advice for echo)")
 	flag.Parse()
 	srv := gws.NewServer(echo{}, &gws.ServerOption{
-		ParallelEnabled: true,
+		ParallelEnabled: *parallel,
 		Recovery:        gws.Recovery,
 	})
 	log.Printf("echo-gws listening on %s", *addr)

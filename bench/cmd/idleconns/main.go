@@ -34,14 +34,15 @@ func main() {
 	sources := flag.Int("sources", 10, "loopback source addresses to spread connections over (127.0.0.1..)")
 	settle := flag.Duration("settle", 3*time.Second, "wait after the last handshake before reading VmRSS")
 	timeout := flag.Duration("timeout", 2*time.Minute, "bound of the whole run")
+	hold := flag.Duration("hold", 0, "keep the connections open this long after measuring (to profile the server)")
 	flag.Parse()
-	if err := run(*rawURL, *n, *pid, *sources, *settle, *timeout); err != nil {
+	if err := run(*rawURL, *n, *pid, *sources, *settle, *hold, *timeout); err != nil {
 		fmt.Fprintln(os.Stderr, "idleconns:", err)
 		os.Exit(1)
 	}
 }
 
-func run(rawURL string, n, pid, sources int, settle, timeout time.Duration) error {
+func run(rawURL string, n, pid, sources int, settle, hold, timeout time.Duration) error {
 	if pid <= 0 || n <= 0 || sources < 1 || sources > 250 {
 		return errors.New("-pid and -n must be positive, -sources 1..250")
 	}
@@ -116,6 +117,10 @@ func run(rawURL string, n, pid, sources int, settle, timeout time.Duration) erro
 	perConn := float64(after-before) / float64(n)
 	fmt.Printf("conns=%d open_s=%.1f rss_before_kib=%d rss_after_kib=%d kib_per_conn=%.2f\n",
 		n, opened.Seconds(), before, after, perConn)
+	select {
+	case <-time.After(hold):
+	case <-ctx.Done():
+	}
 	return nil
 }
 

@@ -24,6 +24,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/socklet/socklet/bench/internal/wsraw"
@@ -46,8 +47,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("conns=%d inflight=%d size=%d binary=%v duration=%s msgs_per_s=%.0f mb_per_s=%.2f p50_us=%.0f p99_us=%.0f errors=%d\n",
-		cfg.conns, cfg.inflight, cfg.size, cfg.binary, cfg.duration, res.msgsPerSec, res.mbPerSec, res.p50us, res.p99us, res.errors)
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	fmt.Printf("conns=%d inflight=%d size=%d binary=%v duration=%s msgs_per_s=%.0f mb_per_s=%.2f p50_us=%.0f p99_us=%.0f errors=%d client_cpu_s=%.2f\n",
+		cfg.conns, cfg.inflight, cfg.size, cfg.binary, cfg.duration, res.msgsPerSec, res.mbPerSec, res.p50us, res.p99us, res.errors, cpu.Seconds())
 }
 
 type config struct {
