@@ -222,3 +222,35 @@ func evalShift(s string) int {
 	}
 	return x
 }
+
+// TestAssemblyScriptTemplateCopiesSDK keeps the copy of the SDK that
+// `socklet new assemblyscript` ships identical to the SDK (so the template
+// cannot drift from the ABI either); sdk/assemblyscript/sync-template.sh
+// refreshes it.
+func TestAssemblyScriptTemplateCopiesSDK(t *testing.T) {
+	const tpl = "../cmd/socklet/templates/assemblyscript/socklet-sdk"
+	for _, dir := range []string{"assembly", "emulator"} {
+		src := filepath.Join(asSDK, "..", dir)
+		entries, err := os.ReadDir(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		copied, err := os.ReadDir(filepath.Join(tpl, dir))
+		if err != nil {
+			t.Fatalf("template copy of the SDK: %v", err)
+		}
+		if len(copied) != len(entries) {
+			t.Errorf("%s: the template has %d files, the SDK %d: run sdk/assemblyscript/sync-template.sh", dir, len(copied), len(entries))
+		}
+		for _, e := range entries {
+			want, err := os.ReadFile(filepath.Join(src, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(filepath.Join(tpl, dir, e.Name()))
+			if err != nil || string(got) != string(want) {
+				t.Errorf("%s/%s: the template's copy differs from the SDK (%v): run sdk/assemblyscript/sync-template.sh", dir, e.Name(), err)
+			}
+		}
+	}
+}
