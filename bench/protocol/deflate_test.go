@@ -17,8 +17,7 @@ func BenchmarkCompress(b *testing.B) {
 		nc := &fakeConn{}
 		c := sockletServer(b, nc, true)
 		defer c.CloseNow()
-		b.ReportAllocs()
-		b.SetBytes(int64(len(p)))
+		measure(b, len(p))
 		for b.Loop() {
 			c.Cork()
 			if err := c.Write(protocol.MessageText, p); err != nil {
@@ -33,8 +32,7 @@ func BenchmarkCompress(b *testing.B) {
 	b.Run("gorilla", func(b *testing.B) {
 		nc := &fakeConn{}
 		c := gorillaServer(b, nc, true)
-		b.ReportAllocs()
-		b.SetBytes(int64(len(p)))
+		measure(b, len(p))
 		for b.Loop() {
 			if err := c.WriteMessage(websocket.TextMessage, p); err != nil {
 				b.Fatal(err)
@@ -45,8 +43,7 @@ func BenchmarkCompress(b *testing.B) {
 	b.Run("gws", func(b *testing.B) {
 		nc := &fakeConn{}
 		c := gwsServer(b, nc, &gws.BuiltinEventHandler{}, true, false)
-		b.ReportAllocs()
-		b.SetBytes(int64(len(p)))
+		measure(b, len(p))
 		for b.Loop() {
 			if err := c.WriteMessage(gws.OpcodeText, p); err != nil {
 				b.Fatal(err)
@@ -73,9 +70,7 @@ func BenchmarkDecompress(b *testing.B) {
 		nc := &fakeConn{r: &frameReader{frame: frame, count: b.N}}
 		c := sockletServer(b, nc, true)
 		defer c.CloseNow()
-		b.ReportAllocs()
-		b.SetBytes(int64(n))
-		b.ResetTimer()
+		measure(b, n)
 		for range b.N {
 			_, q, err := c.ReadMessage()
 			if err != nil || len(q) != n {
@@ -86,9 +81,7 @@ func BenchmarkDecompress(b *testing.B) {
 	b.Run("gorilla", func(b *testing.B) {
 		nc := &fakeConn{r: &frameReader{frame: frame, count: b.N}}
 		c := gorillaServer(b, nc, true)
-		b.ReportAllocs()
-		b.SetBytes(int64(n))
-		b.ResetTimer()
+		measure(b, n)
 		for range b.N {
 			_, q, err := c.ReadMessage()
 			if err != nil || len(q) != n {

@@ -21,8 +21,7 @@ func BenchmarkMask(b *testing.B) {
 		b.Run(strconv.Itoa(n)+"/socklet", func(b *testing.B) {
 			c := sockletClient(b, &fakeConn{respond: true, r: &frameReader{}})
 			defer c.CloseNow()
-			b.ReportAllocs()
-			b.SetBytes(int64(n))
+			measure(b, n)
 			for b.Loop() {
 				c.Cork()
 				if err := c.Write(protocol.MessageBinary, p); err != nil {
@@ -35,8 +34,7 @@ func BenchmarkMask(b *testing.B) {
 		})
 		b.Run(strconv.Itoa(n)+"/gorilla", func(b *testing.B) {
 			c := gorillaClient(b, &fakeConn{respond: true, r: &frameReader{}})
-			b.ReportAllocs()
-			b.SetBytes(int64(n))
+			measure(b, n)
 			for b.Loop() {
 				if err := c.WriteMessage(websocket.BinaryMessage, p); err != nil {
 					b.Fatal(err)
@@ -45,8 +43,7 @@ func BenchmarkMask(b *testing.B) {
 		})
 		b.Run(strconv.Itoa(n)+"/gws", func(b *testing.B) {
 			c := gwsClient(b, &fakeConn{respond: true, r: &frameReader{}})
-			b.ReportAllocs()
-			b.SetBytes(int64(n))
+			measure(b, n)
 			for b.Loop() {
 				if err := c.WriteMessage(gws.OpcodeBinary, p); err != nil {
 					b.Fatal(err)
@@ -66,8 +63,7 @@ func BenchmarkUTF8Valid(b *testing.B) {
 		p    []byte
 	}{{"ascii-64KiB", textPayload(64 << 10)}, {"mixed-64KiB", mixedPayload(64 << 10)}, {"ascii-4KiB", textPayload(4 << 10)}, {"mixed-4KiB", mixedPayload(4 << 10)}} {
 		b.Run(in.name, func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(in.p)))
+			measure(b, len(in.p))
 			for b.Loop() {
 				if !utf8.Valid(in.p) {
 					b.Fatal("invalid")

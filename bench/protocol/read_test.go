@@ -51,9 +51,7 @@ func benchSockletRead(b *testing.B, frame []byte, n int) {
 	nc := &fakeConn{r: &frameReader{frame: frame, count: b.N}}
 	c := sockletServer(b, nc, false)
 	defer c.CloseNow()
-	b.ReportAllocs()
-	b.SetBytes(int64(n))
-	b.ResetTimer()
+	measure(b, n)
 	for range b.N {
 		_, p, err := c.ReadMessage()
 		if err != nil || len(p) != n {
@@ -66,9 +64,7 @@ func benchGorillaRead(b *testing.B, frame []byte, n int, validate bool) {
 	nc := &fakeConn{r: &frameReader{frame: frame, count: b.N}}
 	c := gorillaServer(b, nc, false)
 	c.SetReadLimit(1 << 24)
-	b.ReportAllocs()
-	b.SetBytes(int64(n))
-	b.ResetTimer()
+	measure(b, n)
 	for range b.N {
 		typ, p, err := c.ReadMessage()
 		if err != nil || len(p) != n {
@@ -88,9 +84,7 @@ func benchGWSRead(b *testing.B, frame []byte, n int, deflate, checkUTF8 bool) {
 		}
 	}}
 	c := gwsServer(b, nc, h, deflate, checkUTF8)
-	b.ReportAllocs()
-	b.SetBytes(int64(n))
-	b.ResetTimer()
+	measure(b, n)
 	c.ReadLoop() // returns at the io.EOF after b.N frames
 	b.StopTimer()
 	if h.n != b.N {

@@ -23,8 +23,7 @@ func BenchmarkWrite(b *testing.B) {
 		b.Run(strconv.Itoa(n)+"/socklet", func(b *testing.B) {
 			c := sockletServer(b, &fakeConn{}, false)
 			defer c.CloseNow()
-			b.ReportAllocs()
-			b.SetBytes(int64(n))
+			measure(b, n)
 			for b.Loop() {
 				if err := c.Write(protocol.MessageBinary, p); err != nil {
 					b.Fatal(err)
@@ -37,8 +36,7 @@ func BenchmarkWrite(b *testing.B) {
 		b.Run(strconv.Itoa(n)+"/socklet-corked", func(b *testing.B) {
 			c := sockletServer(b, &fakeConn{}, false)
 			defer c.CloseNow()
-			b.ReportAllocs()
-			b.SetBytes(int64(n))
+			measure(b, n)
 			for b.Loop() {
 				c.Cork()
 				if err := c.Write(protocol.MessageBinary, p); err != nil {
@@ -51,8 +49,7 @@ func BenchmarkWrite(b *testing.B) {
 		})
 		b.Run(strconv.Itoa(n)+"/gorilla", func(b *testing.B) {
 			c := gorillaServer(b, &fakeConn{}, false)
-			b.ReportAllocs()
-			b.SetBytes(int64(n))
+			measure(b, n)
 			for b.Loop() {
 				if err := c.WriteMessage(websocket.BinaryMessage, p); err != nil {
 					b.Fatal(err)
@@ -61,8 +58,7 @@ func BenchmarkWrite(b *testing.B) {
 		})
 		b.Run(strconv.Itoa(n)+"/gws", func(b *testing.B) {
 			c := gwsServer(b, &fakeConn{}, &gws.BuiltinEventHandler{}, false, false)
-			b.ReportAllocs()
-			b.SetBytes(int64(n))
+			measure(b, n)
 			for b.Loop() {
 				if err := c.WriteMessage(gws.OpcodeBinary, p); err != nil {
 					b.Fatal(err)
