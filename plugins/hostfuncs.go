@@ -41,6 +41,9 @@ var hostFuncs = map[string]api.GoModuleFunc{
 
 // current returns the instance a guest call runs on.
 func current(ctx context.Context) *instance {
+	if c, ok := ctx.(*callCtx); ok {
+		return c.in
+	}
 	in, _ := ctx.Value(instKey{}).(*instance)
 	return in
 }
@@ -96,6 +99,9 @@ func target(ctx context.Context, stack []uint64) (*Route, *conn) {
 		return nil, nil
 	}
 	r := in.slot.r
+	if c := in.cur; c != nil && c.h == stack[0] {
+		return r, c
+	}
 	c := r.conn(stack[0])
 	if c == nil {
 		setStatus(stack, abi.StatusBadHandle)

@@ -49,11 +49,8 @@ type instance struct {
 	lm   *linearMemory
 	wd   *watchdog
 
-	// ctx is the context of every call: it carries the instance for the host
-	// functions, and the watchdog cancels it when a call overruns. One
-	// context for the instance's life: no allocation per call.
-	ctx    context.Context
-	cancel context.CancelFunc
+	// ctx is the context of every call (see callCtx).
+	ctx *callCtx
 
 	alloc    api.Function
 	fns      [numKinds]api.Function // nil when not exported
@@ -62,6 +59,11 @@ type instance struct {
 	deadline atomic.Uint64          // see watchdog
 
 	stdout, stderr *lineWriter
+
+	// cur is the connection of the event being delivered, if any: host
+	// functions naming it skip the table lookup (it is in the table for
+	// the whole event).
+	cur *conn
 }
 
 // instantiate creates an instance of mod for slot s, with s's route memory
@@ -103,8 +105,7 @@ func (s *slot) instantiate(ctx context.Context, mod *Module) (*instance, error) 
 	for k := range numKinds {
 		in.fns[k] = m.ExportedFunction(kindExports[k])
 	}
-	base, cancel := context.WithCancel(context.Background())
-	in.ctx, in.cancel = context.WithValue(base, instKey{}, in), cancel
+	in.ctx = newCallCtx(in)
 	in.wd.add(in)
 	if init := m.ExportedFunction(abi.InitializeExport); init != nil {
 		if err := in.call(init, nil); err != nil {
@@ -159,7 +160,7 @@ func (in *instance) deliver(kind eventKind, h uint64, p []byte, code int) error 
 // slot's mutex (no call is running).
 func (in *instance) dispose() {
 	in.wd.remove(in)
-	in.cancel()
+	in.ctx.cancel()
 	_ = in.mod.Close(context.Background())
 	in.lm.release()
 	in.stdout.flush()

@@ -331,20 +331,31 @@ func (r *Route) Closed(ctx context.Context, h uint64, code int, reason string) e
 	return err
 }
 
-// event delivers a message or pong.
+// event delivers a message or pong. (Its locks are released without defer:
+// with this many returns Go would not open-code the defers, and this is the
+// hot path.)
 func (r *Route) event(kind eventKind, h uint64, p []byte) error {
 	r.gate.RLock()
-	defer r.gate.RUnlock()
 	if r.closed {
+		r.gate.RUnlock()
 		return ErrRouteClosed
 	}
 	c := r.conn(h)
 	if c == nil {
+		r.gate.RUnlock()
 		return ErrUnknownHandle
 	}
 	s := c.slot
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	err := s.deliver(kind, c, p)
+	s.mu.Unlock()
+	r.gate.RUnlock()
+	return err
+}
+
+// deliver delivers an event of c to s's instance; the caller holds s.mu and
+// gate for reading.
+func (s *slot) deliver(kind eventKind, c *conn, p []byte) error {
 	switch c.state.Load() {
 	case stateOpen:
 	case stateDropped:
@@ -359,11 +370,14 @@ func (r *Route) event(kind eventKind, h uint64, p []byte) error {
 	if in.fns[kind] == nil {
 		return nil
 	}
+	r := s.r
 	start := r.now()
-	err := in.deliver(kind, h, p, 0)
+	in.cur = c
+	err := in.deliver(kind, c.h, p, 0)
+	in.cur = nil
 	r.observe(kind, start)
 	if err != nil {
-		return s.failed(kind, h, err)
+		return s.failed(kind, c.h, err)
 	}
 	return nil
 }

@@ -73,3 +73,36 @@ func TestChatExample(t *testing.T) {
 		t.Errorf("/who: %v", got)
 	}
 }
+
+func TestLeastConnectionsBinding(t *testing.T) {
+	rt := newTestRuntime(t)
+	r := newTestRoute(t, rt, compile(t, rt, "echo.wasm"), RouteConfig{Instances: 3})
+	var hs []uint64
+	for range 7 {
+		hs = append(hs, open(t, r, newRecorder()))
+	}
+	counts := map[*slot]int{}
+	r.mu.RLock()
+	for _, h := range hs {
+		counts[r.conns[h].slot]++
+	}
+	r.mu.RUnlock()
+	if len(counts) != 3 {
+		t.Fatalf("connections on %d instances, want 3", len(counts))
+	}
+	for s, n := range counts {
+		if n < 2 || n > 3 || int(s.nconns.Load()) != n {
+			t.Errorf("an instance has %d connections (counter %d)", n, s.nconns.Load())
+		}
+	}
+	for _, h := range hs {
+		if err := r.Closed(context.Background(), h, 1000, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range r.slots {
+		if s.nconns.Load() != 0 {
+			t.Errorf("counter %d after every connection closed", s.nconns.Load())
+		}
+	}
+}

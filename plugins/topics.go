@@ -69,12 +69,13 @@ func (r *Route) publish(topic []byte, text bool, p []byte, except uint64) (int, 
 		receivers = r.topics[string(topic)]
 	}
 	var frame Frame
+	prepared := false
 	n := 0
 	for h, c := range receivers {
 		if h == except || !writable(c) {
 			continue
 		}
-		if frame == nil {
+		if !prepared {
 			f, err := r.cfg.Framer.Prepare(text, append([]byte(nil), p...))
 			if errors.Is(err, ErrTooLarge) {
 				return 0, abi.StatusTooLarge
@@ -82,7 +83,7 @@ func (r *Route) publish(topic []byte, text bool, p []byte, except uint64) (int, 
 				r.log.Error("plugin: publish: framing failed", "err", err)
 				return 0, abi.StatusInvalidArgument
 			}
-			frame = f
+			frame, prepared = f, true
 		}
 		switch err := c.c.WriteFrame(frame); {
 		case err == nil:

@@ -2,7 +2,6 @@ package plugins
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/tetratelabs/wazero"
@@ -30,7 +29,6 @@ type shape struct {
 	imports  []api.FunctionDefinition
 	memories map[string]api.MemoryDefinition // exported
 	imported []api.MemoryDefinition          // imported memories
-	otherExp []string                        // exported non-function names, sorted
 }
 
 func shapeOf(c wazero.CompiledModule) *shape {
@@ -40,10 +38,6 @@ func shapeOf(c wazero.CompiledModule) *shape {
 		memories: c.ExportedMemories(),
 		imported: c.ImportedMemories(),
 	}
-	for name := range s.memories {
-		s.otherExp = append(s.otherExp, name)
-	}
-	sort.Strings(s.otherExp)
 	return s
 }
 

@@ -22,9 +22,21 @@ const killed = ^uint64(0)
 // watchdog advances clock and, for every instance whose deadline passed,
 // swaps the word to killed and cancels the instance's context: wazero
 // (WithCloseOnContextDone) then closes the module, and the guest exits at
-// its next function entry or loop back-edge. The caller's compare-and-swap
-// fails, so it knows the call was stopped even if the guest returned at the
-// same moment, and discards the instance.
+// its next loop back-edge. The caller's compare-and-swap fails, so it knows
+// the call was stopped even if the guest returned at the same moment, and
+// discards the instance.
+//
+// Why a context per instance, cancelled by the watchdog, rather than
+// api.Module.CloseWithExitCode from the watchdog (which also stops a running
+// guest: verified with wazero 1.12): CloseWithExitCode closes the module's
+// resources at once, from the watchdog's goroutine, while the guest and
+// its host functions still run (its memory is freed, its WASI state set to
+// nil). A cancelled context makes wazero close the module from the calling
+// goroutine instead. Both cost the same per call: with
+// WithCloseOnContextDone, wazero 1.12 starts a goroutine for every call
+// whether or not the context can be cancelled (callEngine.callWithStack),
+// and that goroutine, not this package, is most of the per-event cost (see
+// the benchmarks in bench_test.go).
 type watchdog struct {
 	clock atomic.Uint64 // ticks since start
 	tick  time.Duration
@@ -76,7 +88,7 @@ func (w *watchdog) run() {
 		for in := range w.insts {
 			d := in.deadline.Load()
 			if d != 0 && d != killed && d <= now && in.deadline.CompareAndSwap(d, killed) {
-				in.cancel()
+				in.ctx.cancel()
 			}
 		}
 		w.mu.Unlock()
