@@ -163,8 +163,8 @@ func connect(t *testing.T, kind peerKind, role string, s setup) *pair {
 	select {
 	case peerSlots <- struct{}{}:
 		t.Cleanup(func() { <-peerSlots }) // runs after the peer is stopped
-	case <-time.After(2 * time.Minute):
-		t.Fatal("no free peer slot after 2 minutes")
+	case <-time.After(5 * time.Minute):
+		t.Fatal("no free peer slot after 5 minutes")
 	}
 	pongs := make(chan []byte, 16)
 	opts := s.opts
@@ -211,7 +211,7 @@ func connectServer(t *testing.T, kind peerKind, cfg peerConfig, opts protocol.Op
 	var c *protocol.Conn
 	select {
 	case c = <-conns:
-	case <-time.After(stepTimeout):
+	case <-time.After(startTimeout):
 		t.Fatal("no accepted Conn")
 	}
 	return &pair{peer: p, us: newLocal(t, c, <-tl.taps, pongs), open: open}
@@ -224,7 +224,8 @@ func connectClient(t *testing.T, kind peerKind, cfg peerConfig, opts protocol.Op
 	port := p.await(t, "listening").Port
 	var tap *tapConn
 	dopts := &protocol.DialOptions{
-		Options: opts,
+		Options:          opts,
+		HandshakeTimeout: startTimeout,
 		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			var d net.Dialer
 			nc, err := d.DialContext(ctx, network, addr)
@@ -235,7 +236,7 @@ func connectClient(t *testing.T, kind peerKind, cfg peerConfig, opts protocol.Op
 			return tap, nil
 		},
 	}
-	c, _, err := protocol.Dial(ctxTimeout(t), "ws://127.0.0.1:"+itoa(port)+"/", dopts)
+	c, _, err := protocol.Dial(ctxTimeout(t, startTimeout), "ws://127.0.0.1:"+itoa(port)+"/", dopts)
 	if err != nil {
 		t.Fatalf("Dial %s server: %v", kind.name, err)
 	}
@@ -279,7 +280,7 @@ func concurrently(t *testing.T, names []string, f func(t *testing.T, i int)) {
 // peerSlots bounds the connections (one peer process each) alive at once
 // in the package. A subtest makes at most one connection, so it never
 // waits for a slot while holding one.
-var peerSlots = make(chan struct{}, 8)
+var peerSlots = make(chan struct{}, 6)
 
 // wantClose checks that err ended our Conn with code (and reason, unless
 // reason is "*"), and whether we failed the connection ourselves.

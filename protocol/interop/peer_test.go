@@ -44,7 +44,12 @@ import (
 )
 
 // stepTimeout bounds every wait for one event from a peer or from our Conn.
-const stepTimeout = 20 * time.Second
+// startTimeout bounds a peer's start (interpreter, library, listen or
+// handshake): on a loaded 2-core machine a process can wait seconds for CPU.
+const (
+	stepTimeout  = 30 * time.Second
+	startTimeout = 90 * time.Second
+)
 
 // peerKind is one implementation of the peer protocol above.
 type peerKind struct {
@@ -239,7 +244,11 @@ func (p *peer) do(t *testing.T, cmd map[string]any) {
 // pong); any other event first fails the test.
 func (p *peer) await(t *testing.T, ev string) event {
 	t.Helper()
-	timer := time.NewTimer(stepTimeout)
+	timeout := stepTimeout
+	if ev == "listening" || ev == "open" {
+		timeout = startTimeout
+	}
+	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for {
 		select {
@@ -258,7 +267,7 @@ func (p *peer) await(t *testing.T, ev string) event {
 			}
 			t.Fatalf("%s peer: waiting for %q, got %+v", p.kind, ev, e)
 		case <-timer.C:
-			t.Fatalf("%s peer: no %q event after %v (%s)", p.kind, ev, stepTimeout, procState(p.pid))
+			t.Fatalf("%s peer: no %q event after %v (%s)", p.kind, ev, timeout, procState(p.pid))
 		}
 	}
 }
@@ -335,8 +344,8 @@ func frame(fin bool, rsv, opcode byte, payload []byte, masked bool) []byte {
 	return append(out, payload...)
 }
 
-func ctxTimeout(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
+func ctxTimeout(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
 }

@@ -45,7 +45,7 @@ def payload(cmd):
 
 def extensions():
     d = cfg.get("deflate")
-    if not d:
+    if d is None:
         return None
     kw = dict(
         server_no_context_takeover=bool(d.get("serverNoContextTakeover")),
