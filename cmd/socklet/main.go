@@ -2,6 +2,7 @@
 // WebAssembly plugins.
 //
 //	socklet serve [--config FILE] [--listen ADDR]   serve (the embedded demo without --config)
+//	socklet dev [--config FILE] [--listen ADDR]     serve with hot reload, rebuilding plugins on change
 //	socklet check PLUGIN.wasm                       tell whether a module is a valid plugin
 //	socklet new LANGUAGE NAME                       scaffold a plugin project
 //	socklet version                                 print the version
@@ -43,6 +44,7 @@ const mainUsage = `socklet: a WebSocket server whose handlers are WebAssembly pl
 
 Usage:
   socklet serve [--config FILE] [--listen ADDR]   serve; without --config, the embedded demo
+  socklet dev [--config FILE] [--listen ADDR]     serve with hot reload; rebuild plugins when sources change
   socklet check PLUGIN.wasm                       tell whether a module is a valid ABI v1 plugin
   socklet new LANGUAGE NAME                       scaffold a plugin (rust, go, tinygo, assemblyscript)
   socklet version                                 print the version
@@ -64,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
 		err = cmdServe(rest, stdout, stderr)
+	case "dev":
+		err = cmdDev(rest, stdout, stderr)
 	case "check":
 		err = cmdCheck(rest, stdout, stderr)
 	case "new":

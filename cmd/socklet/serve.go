@@ -38,22 +38,28 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("serve takes no arguments, got %q", fs.Args())}
 	}
+	return serve(*configPath, *listen, false, stdout, stderr)
+}
 
+// serve runs the server of configPath (the embedded demo when empty) until
+// SIGINT or SIGTERM. With reload, or `reload = true` in the file, it
+// watches the configuration and plugin files and hot-reloads them.
+func serve(configPath, listen string, reload bool, stdout, stderr io.Writer) error {
 	var (
 		cfg  *config.Config
 		opts host.Options
 		err  error
 	)
-	if *configPath == "" {
+	if configPath == "" {
 		cfg, opts, err = demoConfig()
 	} else {
-		cfg, err = config.Load(*configPath)
+		cfg, err = config.Load(configPath)
 	}
 	if err != nil {
 		return invalidError{err}
 	}
-	if *listen != "" {
-		cfg.Listen = *listen
+	if listen != "" {
+		cfg.Listen = listen
 		if err := cfg.Validate(); err != nil {
 			return invalidError{fmt.Errorf("--listen: %w", err)}
 		}
@@ -90,6 +96,21 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		go func() { errc <- srv.ServeAdmin(aln) }()
 	}
 
+	if configPath != "" && (reload || cfg.Reload) {
+		load := func(path string) (*config.Config, error) {
+			c, err := config.Load(path)
+			if err == nil && listen != "" {
+				c.Listen = listen
+			}
+			return c, err
+		}
+		go func() {
+			if err := srv.Watch(ctx, host.WatchOptions{ConfigFile: configPath, Load: load}); err != nil {
+				logger.Error("hot reload is off", "err", err)
+			}
+		}()
+		logger.Info("hot reload on", "config", configPath)
+	}
 	select {
 	case err := <-errc:
 		_ = srv.Shutdown(context.Background())

@@ -8,6 +8,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 [ -x node_modules/.bin/asc ] || npm ci --no-audit --no-fund --loglevel=error
-node_modules/.bin/asc __NAME__.ts -O3 --runtime incremental \
+node_modules/.bin/asc __NAME__.ts -O3 --runtime incremental --exportStart _initialize \
 	--use abort=~lib/@socklet/sdk/assembly/abort/sockletAbort -o __NAME__.wasm
 echo "built __NAME__.wasm ($(wc -c <__NAME__.wasm) bytes); serve it with: socklet serve --config socklet.toml"
