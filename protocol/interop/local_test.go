@@ -74,11 +74,12 @@ type local struct {
 	tap   *tapConn
 	msgs  chan message
 	pongs chan []byte
-	end   chan error // the error ReadMessage returned, once
+	end   chan error    // the error ReadMessage returned, once
+	step  time.Duration // bounds each wait for a message
 }
 
 func newLocal(t *testing.T, c *protocol.Conn, tap *tapConn, pongs chan []byte) *local {
-	l := &local{conn: c, tap: tap, msgs: make(chan message, 16), pongs: pongs, end: make(chan error, 1)}
+	l := &local{conn: c, tap: tap, msgs: make(chan message, 16), pongs: pongs, end: make(chan error, 1), step: stepTimeout}
 	go func() {
 		for {
 			typ, p, err := c.ReadMessage()
@@ -109,8 +110,8 @@ func (l *local) next(t *testing.T) message {
 	case err := <-l.end:
 		l.end <- err
 		t.Fatalf("our Conn failed while a message was expected: %v", err)
-	case <-time.After(stepTimeout):
-		t.Fatalf("our Conn: no message after %v", stepTimeout)
+	case <-time.After(l.step):
+		t.Fatalf("our Conn: no message after %v", l.step)
 	}
 	panic("unreachable")
 }

@@ -148,6 +148,7 @@ func (e event) data(t *testing.T) []byte {
 
 // peer is a running peer process.
 type peer struct {
+	step   time.Duration // bounds each wait for an event after the start
 	kind   string
 	pid    int
 	stdin  *json.Encoder
@@ -181,7 +182,7 @@ func startPeer(t *testing.T, kind peerKind, cfg peerConfig) *peer {
 		t.Fatal(err)
 	}
 	cmd := kind.command(t, string(arg))
-	p := &peer{kind: kind.name, events: make(chan event, 64), stderr: &syncBuffer{}}
+	p := &peer{step: stepTimeout, kind: kind.name, events: make(chan event, 64), stderr: &syncBuffer{}}
 	cmd.Stderr = p.stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -244,7 +245,7 @@ func (p *peer) do(t *testing.T, cmd map[string]any) {
 // pong); any other event first fails the test.
 func (p *peer) await(t *testing.T, ev string) event {
 	t.Helper()
-	timeout := stepTimeout
+	timeout := p.step
 	if ev == "listening" || ev == "open" {
 		timeout = startTimeout
 	}
