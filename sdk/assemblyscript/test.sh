@@ -31,7 +31,8 @@ diff -r "$tmp/sdk-copy" "$root/cmd/socklet/templates/assemblyscript/socklet-sdk"
 	bad "cmd/socklet/templates/assemblyscript/socklet-sdk differs from the SDK: run sdk/assemblyscript/sync-template.sh"
 
 # check_wasm FILE: imports only from "socklet"; exports the ABI marker,
-# socklet_alloc and memory, and nothing outside the ABI.
+# socklet_alloc, memory and _initialize (asc --exportStart), and nothing
+# outside the ABI.
 check_wasm() {
 	local imports exports
 	imports=$(wasm-objdump -x -j Import "$1" | grep -E '^ - .* <- ' || true)
@@ -41,10 +42,10 @@ check_wasm() {
 	elif grep -vqE ' <- socklet\.' <<<"$imports"; then
 		bad "$1 imports from outside module socklet: $(grep -vE ' <- socklet\.' <<<"$imports" | tr '\n' ' ')"
 	fi
-	for e in socklet_abi_v1 socklet_alloc memory; do
+	for e in socklet_abi_v1 socklet_alloc memory _initialize; do
 		grep -qE -- "-> \"$e\"$" <<<"$exports" || bad "$1 does not export $e"
 	done
-	if grep -vqE -- '-> "(memory|socklet_[a-z_0-9]+)"$' <<<"$exports"; then
+	if grep -vqE -- '-> "(memory|_initialize|socklet_[a-z_0-9]+)"$' <<<"$exports"; then
 		bad "$1 exports something outside the ABI"
 	fi
 }

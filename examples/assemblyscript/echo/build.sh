@@ -8,6 +8,6 @@ out=$(realpath -m "${1:-$(dirname "${BASH_SOURCE[0]}")/echo.wasm}")
 cd "$(dirname "${BASH_SOURCE[0]}")"
 sdk=../../../sdk/assemblyscript
 [ -x "$sdk/node_modules/.bin/asc" ] && [ -e "$sdk/node_modules/@socklet/sdk" ] || ../../../scripts/deps/assemblyscript.sh
-"$sdk/node_modules/.bin/asc" echo.ts -O3 --runtime incremental \
+"$sdk/node_modules/.bin/asc" echo.ts -O3 --runtime incremental --exportStart _initialize \
 	--use abort=~lib/@socklet/sdk/assembly/abort/sockletAbort \
 	--path "$sdk/node_modules" -o "$out"

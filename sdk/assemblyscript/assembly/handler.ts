@@ -13,8 +13,11 @@ import { Conn } from "./conn";
 export class Handler {
   /**
    * onOpen is called when a client asks to connect, before the handshake
-   * response. Return 0 to accept, or an HTTP status in 400-599 to refuse.
-   * Sends on a connection that is not yet open fail with Status.BadHandle.
+   * response. Return 0 to accept, or an HTTP status in 400-599 to refuse
+   * (anything else refuses with 500). Every Conn method works here: messages
+   * go out right after the handshake, subscriptions and the attachment are
+   * kept; if the connection is refused all of it is discarded and no other
+   * event (not even onClose) follows.
    */
   onOpen(conn: Conn): i32 {
     return 0;
@@ -31,8 +34,9 @@ export class Handler {
 
   /**
    * onClose is called exactly once for every accepted connection, however it
-   * ended; code is 1006 when no close frame was received. The handle is dead
-   * once it returns.
+   * ended; code is 1006 when no close frame was received. During the call
+   * info, header and attachment still work and sends return Status.Closed;
+   * once it returns the handle is dead (Status.BadHandle).
    */
   onClose(conn: Conn, code: i32, reason: string): void {}
 
@@ -51,7 +55,8 @@ let current: Handler | null = null;
 
 /**
  * register makes h the handler of this plugin. Call it once, at the top level
- * of your entry file, and re-export the ABI from there:
+ * of your entry file (top-level code runs once per instance, in _initialize
+ * when built with --exportStart _initialize), and re-export the ABI from there:
  *
  *     register(new MyHandler());
  *     export * from "@socklet/sdk/assembly/exports";

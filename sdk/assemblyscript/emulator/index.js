@@ -191,6 +191,7 @@ export class Emulator {
       return this.#record(name, `conn=${conn}, len=${len}`, r);
     };
     const topicOf = (ptr, len) => {
+      if (this.#range(ptr, len) === null) return { status: Status.BadPointer };
       if (len > Limits.MaxTopic) return { status: Status.TooLarge };
       return this.#text(ptr, len);
     };
@@ -226,8 +227,9 @@ export class Emulator {
         const c = this.#conn(conn);
         let r;
         if (c === null) r = Status.BadHandle;
-        else if (!sendableCloseCode(code)) r = Status.InvalidArgument;
+        else if (this.#range(ptr, len) === null) r = Status.BadPointer;
         else if (len > Limits.MaxCloseReason) r = Status.TooLarge;
+        else if (!sendableCloseCode(code)) r = Status.InvalidArgument;
         else {
           const t = this.#text(ptr, len);
           if (t.status !== undefined) r = t.status;
@@ -285,6 +287,7 @@ export class Emulator {
         let r;
         if (c === null) r = Status.BadHandle;
         else if (n.status !== undefined) r = n.status;
+        else if (n.value === "") r = Status.InvalidArgument;
         else if (!c.headers.has(n.value.toLowerCase())) r = Status.NotFound;
         else r = this.#write(enc.encode(c.headers.get(n.value.toLowerCase())), buf, cap);
         return this.#record("conn_header", `conn=${conn}, name=${n.value ?? "?"}, cap=${cap}`, r);
@@ -292,15 +295,13 @@ export class Emulator {
       attach: (conn, ptr, len) => {
         const c = this.#conn(conn);
         let r;
+        const b = this.#range(ptr, len);
         if (c === null) r = Status.BadHandle;
+        else if (b === null) r = Status.BadPointer;
         else if (len > Limits.MaxAttachment) r = Status.TooLarge;
         else {
-          const b = this.#range(ptr, len);
-          if (b === null) r = Status.BadPointer;
-          else {
-            this.attachments.set(c.id, b.slice());
-            r = Status.OK;
-          }
+          this.attachments.set(c.id, b.slice());
+          r = Status.OK;
         }
         return this.#record("attach", `conn=${conn}, len=${len}`, r);
       },

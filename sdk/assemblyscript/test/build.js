@@ -11,6 +11,7 @@ export const sdkDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** flags are the asc options of a socklet plugin (runtime chosen by the caller). */
 export const flags = [
   "-O3",
+  "--exportStart", "_initialize",
   "--use", "abort=~lib/@socklet/sdk/assembly/abort/sockletAbort",
   "--path", join(sdkDir, "node_modules"),
 ];

@@ -130,4 +130,8 @@ class Probe extends Handler {
 
 register(new Probe());
 
+// Top-level code runs in _initialize (asc --exportStart), where the host
+// functions that need no connection work.
+log(LogLevel.Debug, "probe: started, greeting=" + config("greeting").or("none"));
+
 export * from "@socklet/sdk/assembly/exports";

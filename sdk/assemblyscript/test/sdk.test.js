@@ -29,9 +29,16 @@ for (const runtime of ["incremental", "minimal"]) {
       for (const imp of WebAssembly.Module.imports(mod)) assert.equal(imp.module, "socklet", imp.name);
       const names = WebAssembly.Module.exports(mod).map((e) => e.name).sort();
       assert.deepEqual(names, [
-        "memory", "socklet_abi_v1", "socklet_alloc", "socklet_on_binary", "socklet_on_close",
+        "_initialize", "memory", "socklet_abi_v1", "socklet_alloc", "socklet_on_binary", "socklet_on_close",
         "socklet_on_open", "socklet_on_pong", "socklet_on_resume", "socklet_on_text", "socklet_on_timer",
       ]);
+    });
+
+    test("top-level code runs once in _initialize and may use config and log", async () => {
+      const host = await load({ config: { greeting: "hey" } });
+      assert.deepEqual(host.logs, [{ level: 0, message: "probe: started, greeting=hey" }]);
+      host.open();
+      assert.equal(host.logs.length, 1);
     });
 
     test("open accepts, or rejects with the status onOpen returns", async () => {
