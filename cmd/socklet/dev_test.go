@@ -85,6 +85,13 @@ func start(t *testing.T, dir string, args ...string) *process {
 	return p
 }
 
+// since returns the output lines from index i on.
+func (p *process) since(i int) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.lines[max(i, 0):]...)
+}
+
 func (p *process) output() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -175,7 +182,7 @@ func TestDevRebuildsAndReloads(t *testing.T) {
 
 	writeTestFile(t, src, v2+"\nthis is not rust\n")
 	_, next = p.await(t, regexp.MustCompile(`build of /hello FAILED`), next, 3*time.Minute)
-	if !strings.Contains(p.output(), "error") {
+	if !strings.Contains(strings.Join(p.since(next-20), "\n"), "error") {
 		t.Errorf("the compiler's error is not shown:\n%s", p.output())
 	}
 	if got := ask("z"); got != "hello: v2 z" {
