@@ -87,6 +87,18 @@ func TestTrapResumes(t *testing.T) {
 	}
 }
 
+func TestMemoryFault(t *testing.T) {
+	p := newProber(t, RouteConfig{})
+	err := p.r.Binary(context.Background(), p.h, command(opOutOfBounds, nil, nil))
+	if !errors.Is(err, ErrTrap) || !strings.Contains(err.Error(), "out of bounds memory access") {
+		t.Fatalf("out-of-bounds load: %v", err)
+	}
+	if !hasMessage(p.c, "resumed") {
+		t.Fatal("connection not resumed after a memory fault")
+	}
+	p.expect("after the fault", p.status(opNothing, nil), 0)
+}
+
 func TestDeadline(t *testing.T) {
 	p := newProber(t, RouteConfig{EventTimeout: 30 * time.Millisecond})
 	start := time.Now()

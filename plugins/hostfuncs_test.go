@@ -36,11 +36,12 @@ const (
 	opTimer
 	opTimerCancel
 	opNowMs
-	opTrap       = 20
-	opLoop       = 21
-	opGrow       = 22
-	opOpenStatus = 23
-	opNothing    = 24
+	opTrap        = 20
+	opLoop        = 21
+	opGrow        = 22
+	opOpenStatus  = 23
+	opNothing     = 24
+	opOutOfBounds = 25
 )
 
 // prober drives the probe fixture through one connection.

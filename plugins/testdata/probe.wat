@@ -11,7 +11,8 @@
 ;; 6 unsubscribe, 7 publish_text, 8 publish_binary, 9 conn_info,
 ;; 10 conn_header, 11 attach, 12 attachment, 13 config, 14 log, 15 timer,
 ;; 16 timer_cancel, 17 now_ms, 20 trap, 21 loop forever, 22 memory.grow(a0),
-;; 23 make socklet_on_open return a0 from now on, 24 nothing.
+;; 23 make socklet_on_open return a0 from now on, 24 nothing, 25 load out of
+;; bounds (a memory fault).
 ;; Other exports: on_text echoes; on_pong sends the payload back as binary;
 ;; on_timer(id) publishes "timer" and id (8 bytes) to every connection; on_resume(conn) sends "resumed"; on_close logs its
 ;; reason at level info.
@@ -146,6 +147,9 @@
         (loop $forever (br $forever))))
       (if (i64.eq (local.get $op) (i64.const 22)) (then
         (local.set $res (i64.extend_i32_s (memory.grow (i32.wrap_i64 (local.get $a0)))))
+        (br $done)))
+      (if (i64.eq (local.get $op) (i64.const 25)) (then
+        (local.set $res (i64.load (i32.const -8)))
         (br $done)))
       (if (i64.eq (local.get $op) (i64.const 23)) (then
         (global.set $open_status (i32.wrap_i64 (local.get $a0)))
