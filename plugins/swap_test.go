@@ -92,3 +92,25 @@ func TestSwapWithoutResume(t *testing.T) {
 		t.Fatalf("event of a closed route: %v", err)
 	}
 }
+
+func TestCloseStopsTimers(t *testing.T) {
+	p := newProber(t, RouteConfig{})
+	p.expect("timer", p.status(opTimer, nil, 20, 5), 0)
+	n, _ := p.c.last()
+	if err := p.r.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.r.Close(context.Background()); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	time.Sleep(60 * time.Millisecond)
+	if m, _ := p.c.last(); m != n {
+		t.Fatal("a timer fired after Close")
+	}
+	if _, _, err := p.r.Open(context.Background(), newRecorder()); !errors.Is(err, ErrRouteClosed) {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	if err := p.r.Closed(context.Background(), p.h, 1000, ""); !errors.Is(err, ErrRouteClosed) {
+		t.Fatalf("Closed after Close: %v", err)
+	}
+}
