@@ -61,7 +61,7 @@ func Inspect(ctx context.Context, wasm []byte) (*Report, error) {
 		sym := Symbol{Module: mod, Name: name, Kind: "func", Signature: defSignature(d)}
 		if f, ok := abi.Import(name); ok && mod == abi.Module {
 			sym.Doc = f.Doc
-		} else if mod == wasiModule {
+		} else if _, ok := wasi[name]; ok && mod == wasiModule {
 			sym.Doc = "WASI preview1"
 		}
 		rep.Imports = append(rep.Imports, sym)
