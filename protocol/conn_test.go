@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 )
@@ -111,4 +112,29 @@ func TestConcurrentWriters(t *testing.T) {
 		next[w]++
 	}
 	wg.Wait()
+}
+
+// TestLargeFrameHeaderDoesNotPreallocate: a header announcing a large frame
+// allocates in proportion to the bytes received, not to the announced length.
+func TestLargeFrameHeaderDoesNotPreallocate(t *testing.T) {
+	hdr := appendFrameHeader(nil, true, 0, opBinary, 8<<20, true, [4]byte{1, 2, 3, 4})
+	nc := &idleConn{data: append(hdr, make([]byte, 1000)...), closed: make(chan struct{}),
+		wrote: make(chan struct{}, 1), drained: make(chan struct{})}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	c := newConn(nc, nil, connConfig{server: true})
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := c.ReadMessage()
+		done <- err
+	}()
+	<-nc.drained // ReadMessage now waits for the rest of the frame
+	runtime.ReadMemStats(&after)
+	c.CloseNow()
+	if err := <-done; CloseStatus(err) != StatusAbnormalClosure {
+		t.Fatalf("got %v", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Fatalf("allocated %d bytes for a frame of which 1000 bytes arrived", grew)
+	}
 }

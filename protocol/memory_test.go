@@ -16,6 +16,9 @@ type idleConn struct {
 	once   sync.Once
 	closed chan struct{}
 	wrote  chan struct{}
+	// drained, when set, is closed once data is consumed and Read blocks.
+	drained     chan struct{}
+	drainedOnce sync.Once
 }
 
 func (c *idleConn) Read(p []byte) (int, error) {
@@ -23,6 +26,9 @@ func (c *idleConn) Read(p []byte) (int, error) {
 		n := copy(p, c.data)
 		c.data = c.data[n:]
 		return n, nil
+	}
+	if c.drained != nil {
+		c.drainedOnce.Do(func() { close(c.drained) })
 	}
 	<-c.closed
 	return 0, net.ErrClosed

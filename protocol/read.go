@@ -125,9 +125,8 @@ func (c *Conn) readMessage() (MessageType, []byte, error) {
 		if *buf == nil {
 			*buf = getMsgBuf()
 		}
-		dst := (*buf).grow(int(h.length))
 		validate := typ == MessageText && !compressed
-		if err := c.readPayload(dst, &h, &utf, validate); err != nil {
+		if err := c.readPayload(*buf, &h, &utf, validate); err != nil {
 			return 0, nil, err
 		}
 		if h.fin {
@@ -146,27 +145,42 @@ func (c *Conn) readMessage() (MessageType, []byte, error) {
 	return typ, c.rbuf.b, nil
 }
 
-// readPayload fills dst with the payload of h, unmasking and (if validate)
+// payloadGrowStep bounds how far ahead of the received bytes the message
+// buffer grows: a frame header announcing 16 MiB does not allocate 16 MiB
+// before the bytes arrive (a peer trickling a large frame costs memory in
+// proportion to what it actually sent).
+const payloadGrowStep = 64 << 10
+
+// readPayload appends the payload of h to buf, unmasking and (if validate)
 // checking UTF-8 as the bytes arrive, so invalid text fails before the rest
 // of the frame is received.
-func (c *Conn) readPayload(dst []byte, h *frameHeader, utf *utf8State, validate bool) error {
+func (c *Conn) readPayload(buf *msgBuf, h *frameHeader, utf *utf8State, validate bool) error {
 	pos := 0
-	for len(dst) > 0 {
-		n, err := c.br.Read(dst)
-		if n > 0 {
-			if h.masked {
-				pos = maskBytes(h.key, pos, dst[:n])
-			}
-			if validate && !utf.feed(dst[:n]) {
-				return c.fail(StatusInvalidFramePayloadData, "text message is not UTF-8")
-			}
-			dst = dst[n:]
+	remaining := h.length
+	for remaining > 0 {
+		step := int64(cap(buf.b) - len(buf.b))
+		if step < payloadGrowStep {
+			step = payloadGrowStep
 		}
-		if err != nil && len(dst) > 0 {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
+		dst := buf.grow(int(min(remaining, step)))
+		remaining -= int64(len(dst))
+		for len(dst) > 0 {
+			n, err := c.br.Read(dst)
+			if n > 0 {
+				if h.masked {
+					pos = maskBytes(h.key, pos, dst[:n])
+				}
+				if validate && !utf.feed(dst[:n]) {
+					return c.fail(StatusInvalidFramePayloadData, "text message is not UTF-8")
+				}
+				dst = dst[n:]
 			}
-			return c.readFailed(err)
+			if err != nil && len(dst) > 0 {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				return c.readFailed(err)
+			}
 		}
 	}
 	return nil
