@@ -51,6 +51,7 @@ func TestTrapResumes(t *testing.T) {
 	hb := open(t, p.r, b)
 	p.expect("attach", p.status(opAttach, []byte("kept"), int64(hb), scratch, 4), 0)
 	p.expect("subscribe", p.status(opSubscribe, []byte("room"), int64(hb), scratch, 4), 0)
+	p.expect("timer", p.status(opTimer, nil, 50, 3), 0)
 	old := p.r.slots[0].inst
 	err := p.r.Binary(context.Background(), p.h, command(opTrap, nil, nil))
 	if !errors.Is(err, ErrTrap) {
@@ -84,6 +85,15 @@ func TestTrapResumes(t *testing.T) {
 	}
 	if n, _ := p.do(opPublishText, []byte("xroom"), scratch+1, 4, scratch, 1, 0); n != 1 {
 		t.Errorf("publish after rebuild reached %d, want 1", n)
+	}
+	// The timer set before the trap fires on the rebuilt instance.
+	want := "timer\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00"
+	deadline := time.Now().Add(5 * time.Second)
+	for !hasMessage(p.c, want) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !hasMessage(p.c, want) {
+		t.Error("the timer set before the trap never fired")
 	}
 }
 
