@@ -145,8 +145,8 @@ func testReloadUnderLoad(t *testing.T, instances, conns, swaps int) {
 		tag byte
 	}
 	type reply struct {
-		sent time.Time
-		tag  byte
+		sent, got time.Time
+		tag       byte
 	}
 	var (
 		mu      sync.Mutex
@@ -180,17 +180,17 @@ func testReloadUnderLoad(t *testing.T, instances, conns, swaps int) {
 					failed <- fmt.Errorf("conn %d: request %q got reply %q", i, msg, p)
 					return
 				}
-				replies[i] = append(replies[i], reply{sent, p[0]})
+				replies[i] = append(replies[i], reply{sent, time.Now(), p[0]})
 			}
 		}(i, c)
 	}
 	tags := []string{"testdata/tag_a.wasm", "testdata/tag_b.wasm"}
 	for n := 1; n <= swaps; n++ {
 		time.Sleep(300 * time.Millisecond)
-		env.replace(t, tags[n%2], "plugin.wasm")
 		mu.Lock()
 		writes = append(writes, write{time.Now(), "AB"[n%2]})
 		mu.Unlock()
+		env.replace(t, tags[n%2], "plugin.wasm")
 		if err := env.waitReload(t); err != nil {
 			t.Fatalf("swap %d: %v", n, err)
 		}
@@ -216,14 +216,21 @@ func testReloadUnderLoad(t *testing.T, instances, conns, swaps int) {
 	for i, rs := range replies {
 		total += len(rs)
 		for _, r := range rs {
-			// The write in force when the request was sent.
+			// The write in force when the request was sent, and the next
+			// one (write times are taken just before the rename).
 			var w write
+			next := time.Now().Add(time.Hour)
 			for _, cand := range writes {
 				if !cand.at.After(r.sent) {
 					w = cand
+				} else if cand.at.Before(next) {
+					next = cand.at
 				}
 			}
-			if r.sent.Sub(w.at) >= within && r.tag != w.tag {
+			// Sent long enough after a write, answered before the next
+			// one: only the new version may answer. (A request answered
+			// after the next write may rightly meet the version after.)
+			if r.sent.Sub(w.at) >= within && r.got.Before(next) && r.tag != w.tag {
 				t.Fatalf("conn %d: request sent %v after the write of %c got tag %c", i, r.sent.Sub(w.at), w.tag, r.tag)
 			}
 		}

@@ -169,10 +169,16 @@ func (c *serverConn) serve() bool {
 
 // readLoop delivers messages to the plugin until the connection ends, and
 // returns the close code and reason the plugin's socklet_on_close gets.
+//
+// The connection is corked while the plugin handles a message and stays
+// corked while more input is already buffered: the replies to everything one
+// read syscall brought in are written together, by this goroutine, in one
+// write syscall (no flusher goroutine is woken for them).
 func (c *serverConn) readLoop(ctx context.Context, r *route, ws *protocol.Conn, h uint64) (int, string) {
 	for {
 		typ, p, err := ws.ReadMessage()
 		if err != nil {
+			_ = ws.Uncork()
 			var ce *protocol.CloseError
 			if errors.As(err, &ce) {
 				return int(ce.Code), ce.Reason
@@ -181,6 +187,7 @@ func (c *serverConn) readLoop(ctx context.Context, r *route, ws *protocol.Conn, 
 		}
 		r.rm.messagesIn.Add(1)
 		r.rm.bytesIn.Add(int64(len(p)))
+		ws.Cork()
 		if typ == protocol.MessageText {
 			err = r.plugin.Text(ctx, h, p)
 		} else {
@@ -188,6 +195,9 @@ func (c *serverConn) readLoop(ctx context.Context, r *route, ws *protocol.Conn, 
 		}
 		if err != nil {
 			c.s.log.Error("plugin event failed", "route", r.label, "err", err)
+		}
+		if ws.Buffered() == 0 {
+			_ = ws.Uncork()
 		}
 	}
 }
