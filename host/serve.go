@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/socklet/socklet/plugins"
 	"github.com/socklet/socklet/protocol"
 )
 
@@ -128,6 +129,11 @@ func (c *serverConn) serve() bool {
 	hc := &conn{req: req, remote: req.RemoteAddr, subprotocol: hs.Subprotocol, rm: r.rm}
 	ctx := context.Background()
 	h, status, err := r.plugin.Open(ctx, hc)
+	if errors.Is(err, plugins.ErrUnavailable) {
+		// The route crashed in a loop and is backed off.
+		s.reject(c.nc, "plugin_unavailable", &protocol.HandshakeError{Status: http.StatusServiceUnavailable, Reason: r.label + " is recovering from plugin crashes; retry later"})
+		return false
+	}
 	if err != nil {
 		s.log.Error("plugin open failed", "route", r.label, "err", err)
 		s.reject(c.nc, "plugin_error", &protocol.HandshakeError{Status: http.StatusInternalServerError, Reason: "plugin error"})
