@@ -91,7 +91,13 @@ func TestCloseProtocolError(t *testing.T) {
 			{"continuation-first", frame(true, 0, 0x0, []byte("x"), peerIsClient)},
 			{"control-payload-126", frame(true, 0, 0x9, make([]byte, 126), peerIsClient)},
 			{"close-payload-1-byte", frame(true, 0, 0x8, []byte{3}, peerIsClient)},
+			{"close-code-999", frame(true, 0, 0x8, []byte{0x03, 0xe7}, peerIsClient)},
+			{"close-code-1004", frame(true, 0, 0x8, []byte{0x03, 0xec}, peerIsClient)},
 			{"close-code-1005", frame(true, 0, 0x8, []byte{0x03, 0xed}, peerIsClient)},
+			{"close-code-1006", frame(true, 0, 0x8, []byte{0x03, 0xee}, peerIsClient)},
+			{"close-code-1015", frame(true, 0, 0x8, []byte{0x03, 0xf7}, peerIsClient)},
+			{"close-code-5000", frame(true, 0, 0x8, []byte{0x13, 0x88}, peerIsClient)},
+			{"length-64-bit-msb", append([]byte{0x82, maskBit(peerIsClient) | 127, 0x80, 0, 0, 0, 0, 0, 0, 1}, maskKey(peerIsClient)...)},
 			{"text-inside-fragmented", append(frame(false, 0, 0x1, []byte("a"), peerIsClient), frame(true, 0, 0x1, []byte("b"), peerIsClient)...)},
 		}
 		if peerIsClient {
@@ -125,6 +131,45 @@ func TestCloseProtocolError(t *testing.T) {
 			wantClose(t, pr.us.ended(t), protocol.StatusProtocolError, "*", true)
 			if e := pr.peer.await(t, "close"); e.Code != int(protocol.StatusProtocolError) {
 				t.Errorf("peer saw close %d %q, want 1002", e.Code, e.Reason)
+			}
+		})
+	})
+}
+
+// TestCloseCompressedProtocolError: with permessage-deflate negotiated,
+// RSV1 is allowed only on the first frame of a data message (RFC 7692
+// 6.1); elsewhere it fails the connection with 1002, and a compressed
+// payload that does not inflate fails it with 1007.
+func TestCloseCompressedProtocolError(t *testing.T) {
+	each(t, func(t *testing.T, kind peerKind, role string) {
+		m := role == "server"
+		cases := []struct {
+			name  string
+			frame []byte
+			code  protocol.StatusCode
+		}{
+			{"rsv1-on-ping", frame(true, 4, 0x9, nil, m), protocol.StatusProtocolError},
+			{"rsv1-on-continuation", append(frame(false, 0, 0x2, []byte{1}, m), frame(true, 4, 0x0, []byte{2}, m)...), protocol.StatusProtocolError},
+			{"rsv2", frame(true, 2, 0x2, []byte{1}, m), protocol.StatusProtocolError},
+			{"bad-deflate-data", frame(true, 4, 0x2, []byte{0xff, 0xff, 0xff, 0xff}, m), protocol.StatusInvalidFramePayloadData},
+		}
+		names := make([]string, len(cases))
+		for i, c := range cases {
+			names[i] = c.name
+		}
+		concurrently(t, names, func(t *testing.T, i int) {
+			c := cases[i]
+			pr := connect(t, kind, role, setup{
+				opts:        protocol.Options{Compression: protocol.CompressionOptions{Enabled: true}},
+				peerDeflate: &deflateConfig{},
+			})
+			if pr.us.conn.Extensions() == "" {
+				t.Fatal("permessage-deflate not negotiated")
+			}
+			pr.peer.do(t, map[string]any{"op": "raw", "b64": b64(c.frame)})
+			wantClose(t, pr.us.ended(t), c.code, "*", true)
+			if e := pr.peer.await(t, "close"); e.Code != int(c.code) {
+				t.Errorf("peer saw close %d %q, want %d", e.Code, e.Reason, c.code)
 			}
 		})
 	})

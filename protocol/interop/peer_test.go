@@ -366,3 +366,18 @@ func procState(pid int) string {
 	}
 	return fmt.Sprintf("pid %d state %q wchan %q", pid, state, wchan)
 }
+
+func maskBit(masked bool) byte {
+	if masked {
+		return 0x80
+	}
+	return 0
+}
+
+// maskKey is the all-zero masking key of frame, when masked.
+func maskKey(masked bool) []byte {
+	if masked {
+		return []byte{0, 0, 0, 0}
+	}
+	return nil
+}
