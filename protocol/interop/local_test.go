@@ -144,6 +144,8 @@ type setup struct {
 	opts        protocol.Options // ours
 	peerDeflate *deflateConfig
 	peerMaxSize int
+	// subprotocols: ours (supported, or offered by Dial) and the peer's.
+	subprotocols, peerSubprotocols []string
 }
 
 // pair is one live connection.
@@ -175,21 +177,21 @@ func connect(t *testing.T, kind peerKind, role string, s setup) *pair {
 		default:
 		}
 	}
-	cfg := peerConfig{Deflate: s.peerDeflate, MaxSize: s.peerMaxSize}
+	cfg := peerConfig{Deflate: s.peerDeflate, MaxSize: s.peerMaxSize, Subprotocols: s.peerSubprotocols}
 	if role == "server" {
-		return connectServer(t, kind, cfg, opts, pongs)
+		return connectServer(t, kind, cfg, opts, s.subprotocols, pongs)
 	}
-	return connectClient(t, kind, cfg, opts, pongs)
+	return connectClient(t, kind, cfg, opts, s.subprotocols, pongs)
 }
 
-func connectServer(t *testing.T, kind peerKind, cfg peerConfig, opts protocol.Options, pongs chan []byte) *pair {
+func connectServer(t *testing.T, kind peerKind, cfg peerConfig, opts protocol.Options, subprotocols []string, pongs chan []byte) *pair {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	tl := &tapListener{Listener: ln, taps: make(chan *tapConn, 1)}
-	u := &protocol.Upgrader{Options: opts}
+	u := &protocol.Upgrader{Options: opts, Subprotocols: subprotocols}
 	conns := make(chan *protocol.Conn, 1)
 	srv := &http.Server{
 		ReadHeaderTimeout: stepTimeout,
@@ -218,7 +220,7 @@ func connectServer(t *testing.T, kind peerKind, cfg peerConfig, opts protocol.Op
 	return &pair{peer: p, us: newLocal(t, c, <-tl.taps, pongs), open: open}
 }
 
-func connectClient(t *testing.T, kind peerKind, cfg peerConfig, opts protocol.Options, pongs chan []byte) *pair {
+func connectClient(t *testing.T, kind peerKind, cfg peerConfig, opts protocol.Options, subprotocols []string, pongs chan []byte) *pair {
 	t.Helper()
 	cfg.Mode = "server"
 	p := startPeer(t, kind, cfg)
@@ -227,6 +229,7 @@ func connectClient(t *testing.T, kind peerKind, cfg peerConfig, opts protocol.Op
 	dopts := &protocol.DialOptions{
 		Options:          opts,
 		HandshakeTimeout: startTimeout,
+		Subprotocols:     subprotocols,
 		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			var d net.Dialer
 			nc, err := d.DialContext(ctx, network, addr)

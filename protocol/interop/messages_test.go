@@ -231,3 +231,44 @@ func trunc(p []byte) []byte {
 	}
 	return p
 }
+
+// TestSubprotocol: the server selects one of the subprotocols the client
+// offers and both sides agree; with no common one, none is selected and
+// the connection still works (RFC 6455 4.2.2), except against a ws client,
+// which fails a handshake that selects none of its offers, as browsers do.
+func TestSubprotocol(t *testing.T) {
+	each(t, func(t *testing.T, kind peerKind, role string) {
+		concurrently(t, []string{"common", "none-common"}, func(t *testing.T, i int) {
+			client := []string{"chat.v1", "chat.v2", "json"}
+			server := []string{"json", "chat.v2"}
+			if i == 1 {
+				if kind.name == "ws" && role == "server" {
+					t.Skip("a ws client fails the handshake when the server selects none of its subprotocols")
+				}
+				server = []string{"other"}
+			}
+			s := setup{subprotocols: server, peerSubprotocols: client}
+			if role == "client" {
+				s = setup{subprotocols: client, peerSubprotocols: server}
+			}
+			pr := connect(t, kind, role, s)
+			got := pr.us.conn.Subprotocol()
+			switch {
+			case got != pr.open.Protocol:
+				t.Errorf("subprotocol: ours %q, the peer's %q", got, pr.open.Protocol)
+			case i == 1 && got != "":
+				t.Errorf("subprotocol %q selected with none in common", got)
+			case i == 0 && role == "server" && got != "json":
+				// protocol.Upgrader picks by its own preference order.
+				t.Errorf("our Upgrader selected %q, want %q (its first preference offered)", got, "json")
+			case i == 0 && got != "json" && got != "chat.v2":
+				// websockets ranks by both lists, ws by the server's order.
+				t.Errorf("peer server selected %q, want one both support", got)
+			}
+			pr.us.write(t, protocol.MessageText, []byte("ok"))
+			if e := pr.peer.await(t, "message"); string(e.data(t)) != "ok" {
+				t.Errorf("peer read %q", e.data(t))
+			}
+		})
+	})
+}

@@ -16,7 +16,7 @@
 // Events from the peer:
 //
 //	{"ev":"listening","port":N}      server mode, before the connection
-//	{"ev":"open","extensions":"..."} the Sec-WebSocket-Extensions response value
+//	{"ev":"open","extensions":"...","protocol":"..."} the response's extensions and subprotocol
 //	{"ev":"message","type":...,"len":N,"sha256":"...","b64":"..."(short ones)}
 //	{"ev":"ping"|"pong","b64":"..."}
 //	{"ev":"close","code":C,"reason":"..."}   1006 when TCP ended without a close frame
@@ -109,6 +109,8 @@ type peerConfig struct {
 	URL     string         `json:"url,omitempty"`
 	Deflate *deflateConfig `json:"deflate"`
 	MaxSize int            `json:"maxSize,omitempty"`
+	// Subprotocols: offered (client) or supported in preference order (server).
+	Subprotocols []string `json:"subprotocols,omitempty"`
 }
 
 // deflateConfig enables permessage-deflate in a peer with these parameters
@@ -125,6 +127,7 @@ type event struct {
 	Ev         string `json:"ev"`
 	Port       int    `json:"port"`
 	Extensions string `json:"extensions"`
+	Protocol   string `json:"protocol"`
 	Type       string `json:"type"`
 	Len        int    `json:"len"`
 	SHA256     string `json:"sha256"`

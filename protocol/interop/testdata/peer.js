@@ -68,7 +68,7 @@ function run(ws, extensions) {
     emit({ ev: "close", code, reason: reason.toString(), sent });
     setTimeout(() => process.exit(0), 50);
   });
-  emit({ ev: "open", extensions: extensions || "" });
+  emit({ ev: "open", extensions: extensions || "", protocol: ws.protocol || "" });
 
   const rl = readline.createInterface({ input: process.stdin });
   rl.on("close", () => process.exit(0));
@@ -115,13 +115,15 @@ function run(ws, extensions) {
 const common = { perMessageDeflate: deflateOptions(), maxPayload: cfg.maxSize || 64 << 20 };
 if (cfg.mode === "client") {
   let extensions = "";
-  const ws = new WebSocket(cfg.url, common);
+  const ws = new WebSocket(cfg.url, cfg.subprotocols || [], common);
   ws.on("upgrade", (res) => { extensions = res.headers["sec-websocket-extensions"] || ""; });
   ws.on("open", () => run(ws, extensions));
   ws.on("unexpected-response", (req, res) => { emit({ ev: "error", message: "status " + res.statusCode }); process.exit(1); });
   ws.once("error", (err) => { if (ws.readyState === WebSocket.CONNECTING) { emit({ ev: "error", message: String(err.message) }); process.exit(1); } });
 } else {
-  const wss = new WebSocket.Server({ host: "127.0.0.1", port: 0, ...common });
+  // The server selects its first supported subprotocol the client offers.
+  const handleProtocols = (offered) => (cfg.subprotocols || []).find((p) => offered.has(p)) || false;
+  const wss = new WebSocket.Server({ host: "127.0.0.1", port: 0, handleProtocols, ...common });
   let extensions = "";
   wss.on("headers", (headers) => {
     for (const h of headers) if (/^sec-websocket-extensions:/i.test(h)) extensions = h.replace(/^[^:]*:\s*/, "");

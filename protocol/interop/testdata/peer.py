@@ -131,7 +131,7 @@ async def command(ws, cmd):
 
 async def run(ws):
     hdr = ws.response_headers.get("Sec-WebSocket-Extensions", "")
-    emit({"ev": "open", "extensions": hdr})
+    emit({"ev": "open", "extensions": hdr, "protocol": ws.subprotocol or ""})
     reader = asyncio.create_task(read_loop(ws))
     loop = asyncio.get_running_loop()
     stdin = asyncio.StreamReader(limit=64 << 20)
@@ -159,6 +159,7 @@ async def main():
         close_timeout=5,
         read_limit=1 << 20,
         write_limit=1 << 20,
+        subprotocols=cfg.get("subprotocols") or None,
     )
     if cfg["mode"] == "client":
         async with websockets.connect(cfg["url"], **common) as ws:
