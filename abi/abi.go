@@ -157,7 +157,7 @@ var Exports = []Func{
 	{Name: ExportMarker, Params: none, Results: none, Required: true,
 		Doc: "marker: this module speaks socklet ABI v1"},
 	{Name: ExportAlloc, Params: i32, ParamNames: []string{"size"}, Results: i32, Required: true,
-		Doc: "returns room for size bytes the host writes an event's payload into, or 0; valid until that event's call returns"},
+		Doc: "lends room for at least size bytes of event payloads, or returns 0; the room stays the host's until the next socklet_alloc"},
 	sig(ExportOpen, i64, []string{"conn"}, i32,
 		"a client asks to connect, before the 101 response; 0 accepts, 400-599 rejects with that HTTP status"),
 	sig(ExportText, []ValueType{I64, I32, I32}, []string{"conn", "ptr", "len"}, none,

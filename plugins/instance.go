@@ -53,6 +53,8 @@ type instance struct {
 	ctx *callCtx
 
 	alloc    api.Function
+	room     uint32                 // the buffer socklet_alloc last lent for payloads; 0 = none
+	roomCap  uint32                 // its size: the size asked for
 	fns      [numKinds]api.Function // nil when not exported
 	stack    [4]uint64              // parameters and results of calls
 	timeout  uint64                 // ticks of the watchdog
@@ -137,12 +139,19 @@ func (in *instance) call(fn api.Function, stack []uint64) error {
 func (in *instance) deliver(kind eventKind, h uint64, p []byte, code int) error {
 	var ptr uint32
 	if len(p) > 0 {
-		in.stack[0] = uint64(len(p))
-		if err := in.call(in.alloc, in.stack[:1]); err != nil {
-			return err
+		if in.room == 0 || uint64(len(p)) > uint64(in.roomCap) {
+			// The room the plugin lent is too small (or there is none):
+			// ask for a new one, which stays ours until the next ask.
+			in.room, in.roomCap = 0, 0
+			in.stack[0] = uint64(len(p))
+			if err := in.call(in.alloc, in.stack[:1]); err != nil {
+				return err
+			}
+			in.room, in.roomCap = uint32(in.stack[0]), uint32(len(p))
 		}
-		ptr = uint32(in.stack[0])
+		ptr = in.room
 		if ptr == 0 || !in.mem.Write(ptr, p) {
+			in.room, in.roomCap = 0, 0
 			return fmt.Errorf("%w: room %d for %d bytes", ErrAlloc, ptr, len(p))
 		}
 	}

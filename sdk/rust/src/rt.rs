@@ -16,10 +16,6 @@ pub fn boxed<H: Handler + 'static>(h: H) -> Boxed {
     Box::new(h)
 }
 
-/// SCRATCH_KEEP: after an event, a payload buffer larger than this is freed,
-/// so one 1 MiB message does not pin 1 MiB for the instance's life.
-const SCRATCH_KEEP: usize = 64 << 10;
-
 #[cfg(target_arch = "wasm32")]
 mod slot {
     use super::Boxed;
@@ -85,8 +81,11 @@ pub(crate) use slot::reset;
 pub use slot::with_handler;
 use slot::with_scratch;
 
-/// alloc implements socklet_alloc: room for size bytes in the scratch buffer
-/// (reused by every event), or null if memory is exhausted.
+/// alloc implements socklet_alloc: room for size bytes in the scratch buffer,
+/// or null if memory is exhausted. The ABI lends the room to the host until
+/// the next socklet_alloc, which the host calls only when a payload does not
+/// fit: the buffer is reused by every event and grows (freeing the old one)
+/// only when asked.
 pub fn alloc(size: usize) -> *mut u8 {
     with_scratch(|s| {
         s.clear();
@@ -97,20 +96,11 @@ pub fn alloc(size: usize) -> *mut u8 {
     })
 }
 
-/// release frees a large scratch buffer once its event is over.
-fn release() {
-    with_scratch(|s| {
-        if s.capacity() > SCRATCH_KEEP {
-            *s = Vec::new();
-        }
-    })
-}
-
 /// payload borrows the bytes the host wrote for the current event.
 ///
 /// SAFETY: (ptr, len) is what the host passed to the export: len bytes it
 /// wrote into the buffer alloc returned (or (0, 0) for an empty payload). The
-/// borrow ends before release or the next alloc.
+/// borrow ends when the event returns, before the next alloc.
 unsafe fn payload<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
     if len == 0 || ptr.is_null() {
         &[]
@@ -159,7 +149,6 @@ pub unsafe fn text<H: Handler + ?Sized>(h: &mut H, conn: i64, ptr: *const u8, le
             ),
         }
     }
-    release();
 }
 
 /// binary implements socklet_on_binary.
@@ -171,7 +160,6 @@ pub unsafe fn binary<H: Handler + ?Sized>(h: &mut H, conn: i64, ptr: *const u8, 
     if let Some(c) = Conn::from_raw(conn as u64) {
         report("on_binary", h.on_binary(c, payload(ptr, len)));
     }
-    release();
 }
 
 /// pong implements socklet_on_pong.
@@ -183,7 +171,6 @@ pub unsafe fn pong<H: Handler + ?Sized>(h: &mut H, conn: i64, ptr: *const u8, le
     if let Some(c) = Conn::from_raw(conn as u64) {
         report("on_pong", h.on_pong(c, payload(ptr, len)));
     }
-    release();
 }
 
 /// close implements socklet_on_close. A code outside u16 (never sent by a
@@ -207,7 +194,6 @@ pub unsafe fn close<H: Handler + ?Sized>(
         let reason = core::str::from_utf8(payload(ptr, len)).unwrap_or("");
         report("on_close", h.on_close(c, code, reason));
     }
-    release();
 }
 
 /// timer implements socklet_on_timer.
@@ -227,7 +213,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn large_scratch_is_freed_after_the_event() {
+    fn the_room_outlives_the_event_until_the_next_alloc() {
         struct Nop;
         impl Handler for Nop {}
         reset();
@@ -238,12 +224,12 @@ mod tests {
             p.write_bytes(7, 1 << 20);
             binary(&mut Nop, 1, p, 1 << 20);
         }
-        assert_eq!(with_scratch(|s| s.capacity()), 0);
-        let p = alloc(1000);
-        unsafe { binary(&mut Nop, 1, p, 0) };
-        assert!(
-            with_scratch(|s| s.capacity()) >= 1000,
-            "small buffers are kept"
-        );
+        // The host may write the next payload into the same room.
+        assert!(with_scratch(|s| s.capacity()) >= 1 << 20);
+        unsafe {
+            p.write_bytes(8, 10);
+            binary(&mut Nop, 1, p, 10);
+        }
+        assert_eq!(alloc(100), p, "a room that fits is reused in place");
     }
 }
