@@ -81,6 +81,8 @@ func TestCloseAbnormal(t *testing.T) {
 func TestCloseProtocolError(t *testing.T) {
 	each(t, func(t *testing.T, kind peerKind, role string) {
 		peerIsClient := role == "server"
+		// Invalid close codes are the protocol package's unit tests' business;
+		// two here show the peer reading our 1002 after one.
 		cases := []struct {
 			name  string
 			frame []byte
@@ -91,11 +93,7 @@ func TestCloseProtocolError(t *testing.T) {
 			{"continuation-first", frame(true, 0, 0x0, []byte("x"), peerIsClient)},
 			{"control-payload-126", frame(true, 0, 0x9, make([]byte, 126), peerIsClient)},
 			{"close-payload-1-byte", frame(true, 0, 0x8, []byte{3}, peerIsClient)},
-			{"close-code-999", frame(true, 0, 0x8, []byte{0x03, 0xe7}, peerIsClient)},
-			{"close-code-1004", frame(true, 0, 0x8, []byte{0x03, 0xec}, peerIsClient)},
 			{"close-code-1005", frame(true, 0, 0x8, []byte{0x03, 0xed}, peerIsClient)},
-			{"close-code-1006", frame(true, 0, 0x8, []byte{0x03, 0xee}, peerIsClient)},
-			{"close-code-1015", frame(true, 0, 0x8, []byte{0x03, 0xf7}, peerIsClient)},
 			{"close-code-5000", frame(true, 0, 0x8, []byte{0x13, 0x88}, peerIsClient)},
 			{"length-64-bit-msb", append([]byte{0x82, maskBit(peerIsClient) | 127, 0x80, 0, 0, 0, 0, 0, 0, 1}, maskKey(peerIsClient)...)},
 			{"text-inside-fragmented", append(frame(false, 0, 0x1, []byte("a"), peerIsClient), frame(true, 0, 0x1, []byte("b"), peerIsClient)...)},
