@@ -46,35 +46,50 @@ func TestTextAndBinary(t *testing.T) {
 // own API (ws splits a text message inside a multi-byte character; the
 // websockets API takes str fragments, so it splits between characters),
 // with a ping between two fragments; we read each as one message and
-// answer the ping.
+// answer the ping. The same compressed: the fragments of one deflate stream.
 func TestFragmented(t *testing.T) {
 	each(t, func(t *testing.T, kind peerKind, role string) {
-		pr := connect(t, kind, role, setup{})
-		text := []byte("fragments: é, ✓ and 𝄞 split")
-		cut := bytes.IndexRune(text, '✓')
-		if kind.name == "ws" {
-			cut++ // inside the 3-byte rune
-		}
-		parts := [][]byte{text[:5], text[5:cut], text[cut:], {}}
-		pr.peer.do(t, map[string]any{"op": "fragments", "type": "text", "parts": b64s(parts), "pingAfter": 1})
-		m := pr.us.next(t)
-		if m.typ != protocol.MessageText || !bytes.Equal(m.data, text) {
-			t.Fatalf("we read %v %q, want text %q", m.typ, m.data, text)
-		}
-
-		bin := gen("binary", 200000, 7)
-		bparts := [][]byte{bin[:1], bin[1:70000], bin[70000:]}
-		pr.peer.do(t, map[string]any{"op": "fragments", "type": "binary", "parts": b64s(bparts)})
-		m = pr.us.next(t)
-		if m.typ != protocol.MessageBinary || !bytes.Equal(m.data, bin) {
-			t.Fatalf("we read %v of %d bytes, want the %d binary bytes sent in 3 fragments", m.typ, len(m.data), len(bin))
-		}
-		// The connection is still in step: a message after the fragments.
-		pr.peer.sendBytes(t, "text", []byte("after"))
-		if m := pr.us.next(t); string(m.data) != "after" {
-			t.Fatalf("we read %q, want %q", m.data, "after")
-		}
+		concurrently(t, []string{"plain", "compressed"}, func(t *testing.T, i int) {
+			fragmented(t, kind, role, i == 1)
+		})
 	})
+}
+
+// fragmented is one TestFragmented case.
+func fragmented(t *testing.T, kind peerKind, role string, compressed bool) {
+	s := setup{}
+	if compressed {
+		s.opts.Compression = protocol.CompressionOptions{Enabled: true}
+		s.peerDeflate = &deflateConfig{}
+	}
+	pr := connect(t, kind, role, s)
+	if (pr.us.conn.Extensions() != "") != compressed {
+		t.Fatalf("extensions %q", pr.us.conn.Extensions())
+	}
+	text := []byte("fragments: é, ✓ and 𝄞 split")
+	cut := bytes.IndexRune(text, '✓')
+	if kind.name == "ws" {
+		cut++ // inside the 3-byte rune
+	}
+	parts := [][]byte{text[:5], text[5:cut], text[cut:], {}}
+	pr.peer.do(t, map[string]any{"op": "fragments", "type": "text", "parts": b64s(parts), "pingAfter": 1})
+	m := pr.us.next(t)
+	if m.typ != protocol.MessageText || !bytes.Equal(m.data, text) {
+		t.Fatalf("we read %v %q, want text %q", m.typ, m.data, text)
+	}
+
+	bin := gen("binary", 200000, 7)
+	bparts := [][]byte{bin[:1], bin[1:70000], bin[70000:]}
+	pr.peer.do(t, map[string]any{"op": "fragments", "type": "binary", "parts": b64s(bparts)})
+	m = pr.us.next(t)
+	if m.typ != protocol.MessageBinary || !bytes.Equal(m.data, bin) {
+		t.Fatalf("we read %v of %d bytes, want the %d binary bytes sent in 3 fragments", m.typ, len(m.data), len(bin))
+	}
+	// The connection is still in step: a message after the fragments.
+	pr.peer.sendBytes(t, "text", []byte("after"))
+	if m := pr.us.next(t); string(m.data) != "after" {
+		t.Fatalf("we read %q, want %q", m.data, "after")
+	}
 }
 
 // TestFragmentedRaw: the peer writes frames we built on its socket: a
