@@ -11,7 +11,7 @@
 // a hot reload, close codes, timers (with each language's richer example)
 // and shutdown.
 //
-// Run: go test ./test/conformance/ (about a minute and a half with warm
-// build caches). The benchmarks (BenchmarkEcho, BenchmarkReload) feed
+// Run: go test ./test/conformance/ (about 40 seconds on two cores with
+// warm build caches). The benchmarks (BenchmarkEcho, BenchmarkReload) feed
 // docs/sdk.md and docs/reload.md.
 package conformance

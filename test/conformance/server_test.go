@@ -274,5 +274,3 @@ func (c *client) alive() bool {
 func readFile(s *server, name string) ([]byte, error) {
 	return os.ReadFile(filepath.Join(s.dir, name))
 }
-
-func asCloseError(err error, target **protocol.CloseError) bool { return errors.As(err, target) }

@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ func testTicker(t *testing.T, s *server) {
 		Tick  int64 `json:"tick"`
 		NowMS int64 `json:"now_ms"`
 	}
-	// readTicks reads n ticks, skipping other lines only if skip says so.
+	// readTick reads the next message, which must be a tick.
 	readTick := func() tick {
 		t.Helper()
 		line := c.nextText()
@@ -132,7 +133,7 @@ func testPresenceIdle(t *testing.T, s *server) {
 		t.Errorf("ann read %q before the close, want [\"+ bob joined\"]", r.msgs)
 	}
 	var ce *protocol.CloseError
-	if !asCloseError(r.err, &ce) || ce.Code != 4000 || ce.Reason != "idle" {
+	if !errors.As(r.err, &ce) || ce.Code != 4000 || ce.Reason != "idle" {
 		t.Errorf("ann's connection ended with %v, want close 4000 \"idle\"", r.err)
 	}
 	bob.sendText("/who")
