@@ -203,7 +203,15 @@ func testChat(t *testing.T, s *server) {
 	if got := say(t, cs, 5, "hi"); got != "Zoë the 2nd: hi" {
 		t.Fatalf("got %q", got)
 	}
+	// A text near the 64 KiB limit fans out intact.
+	long := strings.Repeat("ü", 30000) // 60,000 bytes
+	if got := say(t, cs, 2, long); got != "n2: "+long {
+		t.Fatalf("a 60,000-byte message arrived as %d bytes", len(got))
+	}
 	fence(t, cs, "m")
+	if got := say(t, cs, 10, "bye"); got != "m10: bye" {
+		t.Fatalf("after the last fence: got %q", got)
+	}
 	for i, c := range cs {
 		if !c.alive() {
 			t.Errorf("client %d closed: %v", i, c.err)

@@ -143,6 +143,40 @@ func testPresenceIdle(t *testing.T, s *server) {
 	if !bob.alive() {
 		t.Errorf("bob, who answers pings, was closed: %v", bob.err)
 	}
+
+	// After a hot reload, OnResume rebuilds the members from their
+	// attachments and re-arms the sweep.
+	cat := s.dial(t, "/timers?name=cat", nil)
+	if got := bob.nextText(); got != "+ cat joined" {
+		t.Fatalf("bob got %q, want %q", got, "+ cat joined")
+	}
+	wasm, err := readFile(s, "timers.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reload(t, s, "/timers", "timers.wasm", appendCustomSection(wasm, "conformance", []byte("presence 2"))) {
+		t.Fatal("ReloadRoute did not swap presence")
+	}
+	bob.sendText("/who")
+	if got := bob.nextText(); got != "online: bob, cat" {
+		t.Errorf("/who after a reload: got %q, want %q", got, "online: bob, cat")
+	}
+	cat.sendText("still here")
+	if got := bob.nextText(); got != "cat: still here" {
+		t.Errorf("after a reload: got %q", got)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), wait)
+	defer cancel2()
+	dan, _, err := protocol.Dial(ctx2, "ws://"+s.addr+"/timers?name=dan", nil) // does not read
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dan.CloseNow() })
+	for _, want := range []string{"+ dan joined", "- dan left"} {
+		if got := bob.nextText(); got != want {
+			t.Fatalf("bob got %q, want %q (the sweep after a reload)", got, want)
+		}
+	}
 }
 
 // testRustSleep (Rust jsonrpc): "sleep" answers after a host timer, so
@@ -177,5 +211,29 @@ func testRustSleep(t *testing.T, s *server) {
 	c.sendText(`{"jsonrpc":"2.0","id":4,"method":"sleep","params":[100]}`)
 	if got := c.nextText(); got != `{"id":4,"result":100}` {
 		t.Errorf("got %q", got)
+	}
+
+	// A hot reload forgets pending sleeps (they were instance state, as
+	// the example documents) but keeps the connection and the timers
+	// working: a sleep asked of the new instance is answered.
+	c.sendText(`{"jsonrpc":"2.0","id":5,"method":"sleep","params":[300]}`)
+	c.sendText(`{"jsonrpc":"2.0","id":6,"method":"echo","params":6}`)
+	if got := c.nextText(); got != `{"id":6,"result":6}` {
+		t.Fatalf("got %q", got)
+	}
+	wasm, err := readFile(s, "timers.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reload(t, s, "/timers", "timers.wasm", appendCustomSection(wasm, "conformance", []byte("jsonrpc 2"))) {
+		t.Fatal("ReloadRoute did not swap jsonrpc")
+	}
+	c.sendText(`{"jsonrpc":"2.0","id":7,"method":"sleep","params":[50]}`)
+	if got := c.nextText(); got != `{"id":7,"result":50}` {
+		t.Errorf("sleep after a reload: got %q", got)
+	}
+	c.quiet(400 * time.Millisecond) // the forgotten sleep answers nobody
+	if !c.alive() {
+		t.Errorf("closed by the reload: %v", c.err)
 	}
 }
