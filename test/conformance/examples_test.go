@@ -17,7 +17,9 @@ import (
 const maxMessage = 64 << 10
 
 // serverConfig serves echo.wasm on /echo (default limits) and /echo64k,
-// chat.wasm on /chat, and the language's richer example on /timers.
+// chat.wasm on /chat (two instances: the room spans instances, as the host
+// keeps topics and attachments), and the language's richer example on
+// /timers.
 func serverConfig(lang language) string {
 	return fmt.Sprintf(`listen = "127.0.0.1:0"
 
@@ -36,6 +38,7 @@ max_message_size = %[1]d
 [[route]]
 path = "/chat"
 plugin = "chat.wasm"
+instances = 2
 max_message_size = %[1]d
 
 [[route]]
