@@ -90,7 +90,7 @@ func TestExamples(t *testing.T) {
 func testEcho(t *testing.T, s *server) {
 	c := s.dial(t, "/echo", nil)
 	texts := []string{
-		"", "hello", "héllo wörld", "日本語のテキスト", "emoji 🎉👍🏽 and 𝄞",
+		"", "hello", "a\x00b", "héllo wörld", "日本語のテキスト", "emoji 🎉👍🏽 and 𝄞",
 		strings.Repeat("a", 1<<20),
 		strings.Repeat("é", 1<<19), // 1 MiB of two-byte sequences
 		strings.Repeat("€𝄞", 1<<20/7),
