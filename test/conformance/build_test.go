@@ -116,23 +116,24 @@ func repoRoot(t testing.TB) string {
 const buildTimeout = 3 * time.Minute
 
 // rebuild runs examples/<lang>/<name>/build.sh, which writes <name>.wasm
-// into place, and fails the test when the result differs from the
-// committed file (git diff --stat must stay empty). A file that was already
-// modified in the working tree before the build is put back afterwards, so
-// the test never clobbers work in progress; the comparison is always with
-// the committed version. It returns the rebuilt bytes.
-func rebuild(t *testing.T, root, lang, name string) []byte {
-	t.Helper()
+// into place, and compares the result with the committed file (git diff
+// --stat must stay empty). A file that was already modified in the working
+// tree before the build is put back afterwards, so the test never clobbers
+// work in progress; the comparison is always with the committed version.
+// It returns the rebuilt bytes, and an error when the build failed (then
+// no bytes) or its output differs from the committed file (then the bytes
+// too). It is safe to call concurrently for different examples.
+func rebuild(root, lang, name string) ([]byte, error) {
 	dir := filepath.Join(root, "examples", lang, name)
 	file := filepath.Join(dir, name+".wasm")
 	rel := filepath.ToSlash(filepath.Join("examples", lang, name, name+".wasm"))
 	before, err := os.ReadFile(file)
 	if err != nil {
-		t.Fatalf("%s: %v", rel, err)
+		return nil, err
 	}
 	committed, err := gitShow(root, rel)
 	if err != nil {
-		t.Fatalf("reading the committed %s: %v", rel, err)
+		return nil, fmt.Errorf("reading the committed %s: %w", rel, err)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
@@ -140,27 +141,65 @@ func rebuild(t *testing.T, root, lang, name string) []byte {
 	cmd := exec.CommandContext(ctx, "bash", filepath.Join(dir, "build.sh"))
 	cmd.Dir = dir
 	cmd.WaitDelay = 5 * time.Second
-	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("examples/%s/%s/build.sh: %v\n%s", lang, name, err, out)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("examples/%s/%s/build.sh: %w\n%s", lang, name, err, out)
 	}
-	t.Logf("built %s in %v", rel, time.Since(start).Round(time.Millisecond))
 	got, err := os.ReadFile(file)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if !bytes.Equal(got, before) {
 		// Leave the working tree as it was found.
 		if err := os.WriteFile(file, before, 0o644); err != nil {
-			t.Errorf("restoring %s: %v", rel, err)
+			return got, fmt.Errorf("restoring %s: %w", rel, err)
 		}
 	}
 	if !bytes.Equal(got, committed) {
-		t.Errorf("rebuilt %s differs from the committed one (git diff --stat would list it): rebuilt %d bytes sha256 %x, committed %d bytes sha256 %x: the build is not reproducible or the committed file is stale",
+		return got, fmt.Errorf("rebuilt %s differs from the committed one (git diff --stat would list it): rebuilt %d bytes sha256 %x, committed %d bytes sha256 %x: the build is not reproducible or the committed file is stale",
 			rel, len(got), sha256.Sum256(got), len(committed), sha256.Sum256(committed))
 	}
-	return got
+	return got, nil
+}
+
+// rebuildAll rebuilds the named examples of lang in parallel (Rust's
+// build.sh serialises itself with flock) and returns their bytes by name.
+// A failed build fails the test at once; a rebuilt file that differs from
+// the committed one fails it at the end, and the scenarios run on what the
+// sources build.
+func rebuildAll(t *testing.T, root, lang string, names ...string) map[string][]byte {
+	t.Helper()
+	type result struct {
+		name string
+		data []byte
+		err  error
+		took time.Duration
+	}
+	ch := make(chan result, len(names))
+	for _, name := range names {
+		go func() {
+			start := time.Now()
+			data, err := rebuild(root, lang, name)
+			ch <- result{name, data, err, time.Since(start)}
+		}()
+	}
+	out := map[string][]byte{}
+	var fatal bool
+	for range names {
+		r := <-ch
+		t.Logf("built examples/%s/%s in %v", lang, r.name, r.took.Round(time.Millisecond))
+		switch {
+		case r.err != nil && r.data == nil:
+			t.Error(r.err)
+			fatal = true
+		case r.err != nil:
+			t.Error(r.err)
+		}
+		out[r.name] = r.data
+	}
+	if fatal {
+		t.FailNow()
+	}
+	return out
 }
 
 // gitShow returns the committed (HEAD) content of path.

@@ -58,16 +58,8 @@ func TestExamples(t *testing.T) {
 			if why := lang.missing(root); why != "" {
 				t.Skipf("%s toolchain missing: %s; run %s", lang.name, why, lang.installer)
 			}
-			// The two builds run in parallel (Rust's build.sh serialises
-			// itself with flock).
-			var echo, chat []byte
-			t.Run("build", func(t *testing.T) {
-				t.Run("echo", func(t *testing.T) { t.Parallel(); echo = rebuild(t, root, lang.name, "echo") })
-				t.Run("chat", func(t *testing.T) { t.Parallel(); chat = rebuild(t, root, lang.name, "chat") })
-			})
-			if echo == nil || chat == nil {
-				t.Fatal("the examples did not build")
-			}
+			built := rebuildAll(t, root, lang.name, "echo", "chat")
+			echo, chat := built["echo"], built["chat"]
 			timers, err := os.ReadFile(filepath.Join(root, "examples", lang.name, lang.timers, lang.timers+".wasm"))
 			if err != nil {
 				t.Fatal(err)
