@@ -111,6 +111,8 @@ type peerConfig struct {
 	MaxSize int            `json:"maxSize,omitempty"`
 	// Subprotocols: offered (client) or supported in preference order (server).
 	Subprotocols []string `json:"subprotocols,omitempty"`
+	// Origin is sent by a client when set.
+	Origin string `json:"origin,omitempty"`
 }
 
 // deflateConfig enables permessage-deflate in a peer with these parameters
@@ -138,6 +140,7 @@ type event struct {
 	Op         string `json:"op"`
 	Error      string `json:"error"`
 	Message    string `json:"message"`
+	Status     int    `json:"status"` // HTTP status of a refused handshake
 }
 
 func (e event) data(t *testing.T) []byte {

@@ -62,7 +62,7 @@ function run(ws, extensions) {
   ws.on("error", (err) => {
     const sym = Object.getOwnPropertySymbols(err).find((s) => s.description === "status-code");
     if (sym && err[sym]) sent = err[sym];
-    emit({ ev: "error", message: String(err && err.message), status: sent });
+    emit({ ev: "error", message: String(err && err.message) });
   });
   ws.on("close", (code, reason) => {
     emit({ ev: "close", code, reason: reason.toString(), sent });
@@ -115,11 +115,14 @@ function run(ws, extensions) {
 const common = { perMessageDeflate: deflateOptions(), maxPayload: cfg.maxSize || 64 << 20 };
 if (cfg.mode === "client") {
   let extensions = "";
-  const ws = new WebSocket(cfg.url, cfg.subprotocols || [], common);
+  const opts = { ...common };
+  if (cfg.origin) opts.origin = cfg.origin;
+  const ws = new WebSocket(cfg.url, cfg.subprotocols || [], opts);
+  const fail = (ev) => { emit(ev); setTimeout(() => process.exit(1), 100); };
   ws.on("upgrade", (res) => { extensions = res.headers["sec-websocket-extensions"] || ""; });
   ws.on("open", () => run(ws, extensions));
-  ws.on("unexpected-response", (req, res) => { emit({ ev: "error", message: "status " + res.statusCode }); process.exit(1); });
-  ws.once("error", (err) => { if (ws.readyState === WebSocket.CONNECTING) { emit({ ev: "error", message: String(err.message) }); process.exit(1); } });
+  ws.on("unexpected-response", (req, res) => fail({ ev: "error", message: "status " + res.statusCode, status: res.statusCode }));
+  ws.once("error", (err) => { if (ws.readyState === WebSocket.CONNECTING) fail({ ev: "error", message: String(err.message) }); });
 } else {
   // The server selects its first supported subprotocol the client offers.
   const handleProtocols = (offered) => (cfg.subprotocols || []).find((p) => offered.has(p)) || false;

@@ -162,8 +162,15 @@ async def main():
         subprotocols=cfg.get("subprotocols") or None,
     )
     if cfg["mode"] == "client":
-        async with websockets.connect(cfg["url"], **common) as ws:
+        try:
+            ws = await websockets.connect(cfg["url"], origin=cfg.get("origin") or None, **common)
+        except websockets.InvalidStatusCode as e:
+            emit({"ev": "error", "message": "status %d" % e.status_code, "status": e.status_code})
+            sys.exit(1)
+        try:
             await run(ws)
+        finally:
+            await ws.close()
         return
     finished = asyncio.get_running_loop().create_future()
 
