@@ -185,6 +185,7 @@ func testReloadUnderLoad(t *testing.T, instances, conns, swaps int) {
 		}(i, c)
 	}
 	tags := []string{"testdata/tag_a.wasm", "testdata/tag_b.wasm"}
+	time.Sleep(time.Second) // let the load settle (and the previous subtest's teardown end)
 	for n := 1; n <= swaps; n++ {
 		time.Sleep(300 * time.Millisecond)
 		mu.Lock()
