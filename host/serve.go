@@ -63,17 +63,31 @@ func (c *serverConn) drop() {
 }
 
 func (s *Server) serveConn(nc net.Conn) {
-	defer s.readLoops.Done()
-	defer s.total.Add(-1)
 	c := &serverConn{s: s, nc: nc, ip: remoteIP(nc.RemoteAddr())}
-	if !c.serve() {
+	session := c.handshake()
+	if session == nil {
 		_ = nc.Close()
+		s.total.Add(-1)
+		s.readLoops.Done()
+		return
 	}
+	// The connection's life goes on in a fresh goroutine. This one's stack
+	// grew with the HTTP parsing and the plugin's on_open, and a goroutine
+	// keeps its stack while it waits: a fresh one waits for the first
+	// message with a small stack, which is most of what an idle connection
+	// costs.
+	go func() {
+		defer s.readLoops.Done()
+		defer s.total.Add(-1)
+		session()
+	}()
 }
 
-// serve runs the handshake and the read loop. It reports whether the
-// protocol connection took ownership of the socket.
-func (c *serverConn) serve() bool {
+// handshake answers the opening handshake. It returns nil when the
+// connection was refused or failed (the caller closes the socket), else the
+// rest of the connection's life: the read loop until the close, then the
+// plugin's close event.
+func (c *serverConn) handshake() func() {
 	s := c.s
 	_ = c.nc.SetDeadline(time.Now().Add(s.config().Limits.HandshakeTimeout.Duration()))
 	br := bufio.NewReaderSize(c.nc, readBufferSize)
@@ -85,7 +99,7 @@ func (c *serverConn) serve() bool {
 		} else {
 			s.metrics.HandshakeFailure("read")
 		}
-		return false
+		return nil
 	}
 	req.RemoteAddr = c.nc.RemoteAddr().String()
 
@@ -93,10 +107,10 @@ func (c *serverConn) serve() bool {
 	if r == nil {
 		if page, ok := s.opts.Pages[req.URL.Path]; ok && !isUpgrade(req) {
 			s.servePage(c.nc, req, page)
-			return false
+			return nil
 		}
 		s.reject(c.nc, "not_found", &protocol.HandshakeError{Status: http.StatusNotFound, Reason: "no route for " + req.URL.Path})
-		return false
+		return nil
 	}
 	if !isUpgrade(req) {
 		h := http.Header{}
@@ -104,7 +118,7 @@ func (c *serverConn) serve() bool {
 		h.Set("Connection", "Upgrade")
 		h.Set("Sec-WebSocket-Version", "13")
 		s.reject(c.nc, "not_websocket", &protocol.HandshakeError{Status: http.StatusUpgradeRequired, Reason: req.URL.Path + " is a WebSocket endpoint", Header: h})
-		return false
+		return nil
 	}
 	hs, err := r.upgrader.Negotiate(req)
 	if err != nil {
@@ -113,17 +127,22 @@ func (c *serverConn) serve() bool {
 			he = &protocol.HandshakeError{Status: http.StatusBadRequest, Reason: err.Error()}
 		}
 		s.reject(c.nc, handshakeReason(he.Status), he)
-		return false
+		return nil
 	}
 	if reason, ok := s.admit(c, r); !ok {
 		s.reject(c.nc, "limit", &protocol.HandshakeError{Status: http.StatusServiceUnavailable, Reason: reason})
-		return false
+		return nil
 	}
-	defer s.release(c, r)
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			s.release(c, r)
+		}
+	}()
 	if r.retired.Load() {
 		// A reload replaced the route between lookup and admission.
 		s.reject(c.nc, "reloading", &protocol.HandshakeError{Status: http.StatusServiceUnavailable, Reason: "route is reloading; retry"})
-		return false
+		return nil
 	}
 
 	hc := &conn{req: req, remote: req.RemoteAddr, subprotocol: hs.Subprotocol, rm: r.rm}
@@ -132,16 +151,16 @@ func (c *serverConn) serve() bool {
 	if errors.Is(err, plugins.ErrUnavailable) {
 		// The route crashed in a loop and is backed off.
 		s.reject(c.nc, "plugin_unavailable", &protocol.HandshakeError{Status: http.StatusServiceUnavailable, Reason: r.label + " is recovering from plugin crashes; retry later"})
-		return false
+		return nil
 	}
 	if err != nil {
 		s.log.Error("plugin open failed", "route", r.label, "err", err)
 		s.reject(c.nc, "plugin_error", &protocol.HandshakeError{Status: http.StatusInternalServerError, Reason: "plugin error"})
-		return false
+		return nil
 	}
 	if status != 0 {
 		s.reject(c.nc, "plugin_rejected", &protocol.HandshakeError{Status: status, Reason: "rejected by " + r.label})
-		return false
+		return nil
 	}
 
 	_ = c.nc.SetDeadline(time.Time{})
@@ -149,7 +168,7 @@ func (c *serverConn) serve() bool {
 	if err != nil {
 		s.metrics.HandshakeFailure("write")
 		_ = r.plugin.Closed(ctx, h, int(protocol.StatusAbnormalClosure), "")
-		return false
+		return nil
 	}
 	ws.SetPongHandler(func(p []byte) {
 		if err := r.plugin.Pong(ctx, h, p); err != nil {
@@ -165,12 +184,15 @@ func (c *serverConn) serve() bool {
 	c.mu.Unlock()
 	r.rm.accepted.Add(1)
 
-	code, reason := c.readLoop(ctx, r, ws, h)
-	if err := r.plugin.Closed(ctx, h, code, reason); err != nil {
-		s.log.Error("plugin close failed", "route", r.label, "err", err)
+	handedOff = true
+	return func() {
+		defer s.release(c, r)
+		code, reason := c.readLoop(ctx, r, ws, h)
+		if err := r.plugin.Closed(ctx, h, code, reason); err != nil {
+			s.log.Error("plugin close failed", "route", r.label, "err", err)
+		}
+		<-ws.Done()
 	}
-	<-ws.Done()
-	return true
 }
 
 // readLoop delivers messages to the plugin until the connection ends, and
