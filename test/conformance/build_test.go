@@ -49,7 +49,7 @@ var languages = []language{
 			}
 			return ""
 		},
-		timers: "presence", timerConfig: "tick_ms = 50\nidle_ms = 600\n", timerTest: testPresenceIdle,
+		timers: "presence", timerConfig: "tick_ms = 50\nidle_ms = 1000\n", timerTest: testPresenceIdle,
 	},
 	{
 		name: "tinygo", installer: "scripts/deps/tinygo.sh",
@@ -59,7 +59,7 @@ var languages = []language{
 			}
 			return ""
 		},
-		timers: "presence", timerConfig: "tick_ms = 50\nidle_ms = 600\n", timerTest: testPresenceIdle,
+		timers: "presence", timerConfig: "tick_ms = 50\nidle_ms = 1000\n", timerTest: testPresenceIdle,
 	},
 	{
 		name: "assemblyscript", installer: "scripts/deps/assemblyscript.sh",
