@@ -262,6 +262,7 @@ func TestReloadRefusesBadModulesAndKeepsServing(t *testing.T) {
 		{"no marker", "../plugins/testdata/bad_missing.wasm", "socklet_abi_v1"},
 		{"imports the host lacks", "../plugins/testdata/bad_imports.wasm", "send_file"},
 		{"traps while starting", "testdata/bad_start.wasm", "unreachable"},
+		{"traps while resuming", "testdata/bad_resume.wasm", "socklet_on_resume"},
 	} {
 		env.replace(t, tc.src, "plugin.wasm")
 		err := env.waitReload(t)
@@ -272,8 +273,8 @@ func TestReloadRefusesBadModulesAndKeepsServing(t *testing.T) {
 			t.Errorf("%s: the running version stopped answering: %q", tc.name, got)
 		}
 	}
-	if got := env.routes.Load().all[0].rm.reloadErrors.Load(); got != 4 {
-		t.Errorf("%d reload errors counted, want 4", got)
+	if got := env.routes.Load().all[0].rm.reloadErrors.Load(); got != 5 {
+		t.Errorf("%d reload errors counted, want 5", got)
 	}
 	// Identical bytes are not a reload.
 	env.replace(t, "testdata/tag_b.wasm", "plugin.wasm")

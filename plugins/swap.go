@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -9,15 +10,18 @@ import (
 // first instantiates a whole new pool of mod (calling _initialize): if that
 // fails, nothing changed and the error says why. Then it pauses dispatch,
 // waits for the calls in flight, re-binds every connection to the new
-// instance of the same slot, moves the timers to the same slot (a timer of
-// the old instance replaces one of the same id set by the new instance's
-// _initialize), disposes the old instances, calls socklet_on_resume for
-// every open connection when mod exports it, and resumes dispatch. No
-// connection is dropped and no event is lost or delivered twice: an event
-// waiting during the swap is delivered to the new instance. Without
-// socklet_on_resume the new instance simply receives the events of
+// instance of the same slot and calls socklet_on_resume for each (when mod
+// exports it). If a resume traps, Swap rolls back: the connections go back
+// to the old instances, which never stopped, the new pool is discarded, and
+// the error says why (what the failed resumes already did, such as
+// messages sent, stays done). Otherwise it moves the timers to the same
+// slot (a timer of the old instance replaces one of the same id set by the
+// new instance's _initialize), disposes the old instances, and resumes
+// dispatch. No connection is dropped and no event is lost or delivered
+// twice: an event waiting during the swap is delivered to the new instance.
+// Without socklet_on_resume the new instance simply receives the events of
 // connections it did not see open. Topics and attachments stay in the
-// route. A socklet_on_resume that traps is handled like any other trap.
+// route.
 //
 // The route does not take a reference on mod; the caller releases the old
 // module after Swap returns.
@@ -39,17 +43,39 @@ func (r *Route) Swap(ctx context.Context, mod *Module) error {
 	for i, s := range old {
 		index[s] = i
 	}
-	r.mu.Lock()
-	for _, c := range r.conns {
-		ns := slots[index[c.slot]%len(slots)]
+	rebind := func(c *conn, to *slot) {
 		c.slot.nconns.Add(-1)
-		c.slot = ns
-		ns.nconns.Add(1)
+		c.slot = to
+		to.nconns.Add(1)
+	}
+	r.mu.Lock()
+	was := make(map[*conn]*slot, len(r.conns))
+	for _, c := range r.conns {
+		was[c] = c.slot
+		rebind(c, slots[index[c.slot]%len(slots)])
 	}
 	r.mu.Unlock()
-	// No call runs (the gate is held for writing), so the old slots can be
-	// emptied without their mutexes racing a guest call; they are still
-	// taken for the timers' sake.
+
+	// No call runs (the gate is held for writing): try the new instances'
+	// socklet_on_resume before anything of the old ones is let go.
+	for _, s := range slots {
+		s.mu.Lock()
+		err := s.tryResume()
+		s.mu.Unlock()
+		if err != nil {
+			r.mu.Lock()
+			for c, s := range was {
+				rebind(c, s)
+			}
+			r.mu.Unlock()
+			for _, s := range slots {
+				s.shut()
+			}
+			r.log.Error("plugin: swap rolled back: the new module trapped in socklet_on_resume", "module", mod.name, "err", err)
+			return fmt.Errorf("plugins: route %s: %s: %w", r.name, kindExports[kindResume], err)
+		}
+	}
+
 	for i, s := range old {
 		ns := slots[i%len(slots)]
 		s.mu.Lock()
@@ -65,42 +91,35 @@ func (r *Route) Swap(ctx context.Context, mod *Module) error {
 		ns.mu.Unlock()
 		if s.inst != nil {
 			s.inst.dispose()
-			s.setInst(nil)
+			s.inst = nil
 		}
 		s.mu.Unlock()
 	}
 	r.slots = slots
 	r.mod = mod
 	r.crashes.reset()
-	for _, s := range slots {
-		s.mu.Lock()
-		s.resumeAll()
-		s.mu.Unlock()
-	}
 	r.log.Info("plugin: module swapped", "module", mod.name)
 	return nil
 }
 
-// resumeAll calls socklet_on_resume for every open connection of s, when
-// exported. The caller holds s.mu.
-func (s *slot) resumeAll() {
+// tryResume calls socklet_on_resume for every open connection of s, when
+// exported, and returns the first failure. The caller holds s.mu.
+func (s *slot) tryResume() error {
 	r := s.r
+	in := s.inst
+	if in == nil || in.fns[kindResume] == nil {
+		return nil
+	}
 	for _, c := range r.connsOf(s) {
-		in := s.inst
-		if in == nil || in.fns[kindResume] == nil {
-			return
-		}
 		start := r.now()
 		in.stack[0] = c.h
 		err := in.call(in.fns[kindResume], in.stack[:1])
 		r.observe(kindResume, start)
 		if err != nil {
-			// The failed resume is not retried: recovery closes c.
-			s.drop(c, reasonCrashed)
-			_ = s.failed(kindResume, c.h, err)
-			return
+			return err
 		}
 	}
+	return nil
 }
 
 // reset forgets past crashes (a new module starts afresh).
