@@ -374,3 +374,43 @@ func selfSignedCert(t *testing.T, dir string) (string, string, *x509.CertPool) {
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
 }
+
+func TestAdminListener(t *testing.T) {
+	ts := startServer(t, probeRoute)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = ts.ServeAdmin(ln) }()
+	base := "http://" + ln.Addr().String()
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.String()
+	}
+	c := ts.dial(t, "/probe", nil)
+	if code, body := get("/healthz"); code != http.StatusOK || body != "ok\n" {
+		t.Fatalf("/healthz: %d %q", code, body)
+	}
+	code, body := get("/metrics")
+	if code != http.StatusOK || !strings.Contains(body, `socklet_connections{route="/probe"} 1`) ||
+		!strings.Contains(body, "# TYPE socklet_plugin_event_seconds histogram") {
+		t.Fatalf("/metrics: %d\n%s", code, body)
+	}
+	if code, _ := get("/nope"); code != http.StatusNotFound {
+		t.Fatalf("/nope: %d", code)
+	}
+	_ = c.CloseNow()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = ts.Shutdown(ctx)
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Fatal("the admin listener still answers after Shutdown")
+	}
+}
