@@ -82,7 +82,6 @@ type Route struct {
 	MaxMessageSize Size           `toml:"max_message_size"` // larger messages close the connection with 1009
 	MemoryLimit    Size           `toml:"memory_limit"`     // linear memory of one instance, a multiple of 64 KiB
 	EventTimeout   Duration       `toml:"event_timeout"`    // deadline of every plugin call
-	Queue          int            `toml:"queue"`            // inbound events waiting for the route's instances
 	Config         map[string]any `toml:"config"`           // the [route.config] table, read by the plugin
 	Build          string         `toml:"build"`            // shell command of `socklet dev`, run in Config.Dir
 	Watch          []string       `toml:"watch"`            // globs `socklet dev` watches, resolved against Config.Dir

@@ -26,7 +26,6 @@ const (
 	DefaultMaxMessageSize = 16 * MiB
 	DefaultMemoryLimit    = 64 * MiB
 	DefaultEventTimeout   = time.Second
-	DefaultQueue          = 1024
 
 	DefaultCompressionThreshold = 256
 	DefaultCompressionLevel     = 1 // flate.BestSpeed: WebSocket traffic favours latency over ratio
@@ -36,7 +35,6 @@ const (
 // Bounds checked by validation.
 const (
 	MaxInstances  = 64
-	MaxQueue      = 1 << 20
 	WasmPageSize  = 64 * KiB
 	MaxMemory     = 4 * GiB // wasm32 addresses 65536 pages
 	MinWindowBits = 8
@@ -72,7 +70,6 @@ func newRoute() Route {
 		MaxMessageSize: DefaultMaxMessageSize,
 		MemoryLimit:    DefaultMemoryLimit,
 		EventTimeout:   Duration(DefaultEventTimeout),
-		Queue:          DefaultQueue,
 	}
 }
 

@@ -52,7 +52,6 @@ func TestDefaults(t *testing.T) {
 		{"route.max_message_size", r.MaxMessageSize, config.DefaultMaxMessageSize},
 		{"route.memory_limit", r.MemoryLimit, config.DefaultMemoryLimit},
 		{"route.event_timeout", r.EventTimeout.Duration(), config.DefaultEventTimeout},
-		{"route.queue", r.Queue, config.DefaultQueue},
 		{"route.config", len(r.Config), 0},
 		{"route.build", r.Build, ""},
 		{"route.watch", len(r.Watch), 0},
@@ -166,7 +165,6 @@ origins = ["*", "https://*.example.com", "http://[::1]:8080", "chrome-extension:
 subprotocols = ["graphql-transport-ws", "v1.chat~!#$%&'*+-.^_|"]
 memory_limit = 65536
 max_message_size = 65536
-queue = 1048576
 compression = { level = 9, server_max_window_bits = 8, client_max_window_bits = 15 }
 watch = ["src/*.rs", "**/*.go"]
 [[route]]

@@ -144,9 +144,6 @@ func (r *Route) validate(ps *problems, key string) {
 		ps.add(k("max_message_size"), "%s: %s is more than memory_limit (%s): the plugin could never receive such a message", k("max_message_size"), r.MaxMessageSize, mem)
 	}
 	positiveDuration(ps, k("event_timeout"), r.EventTimeout)
-	if r.Queue < 1 || r.Queue > MaxQueue {
-		ps.add(k("queue"), "%s: %d is out of range 1..%d", k("queue"), r.Queue, MaxQueue)
-	}
 	checkConfigValues(ps, k("config"), r.Config)
 	for i, w := range r.Watch {
 		if _, err := filepath.Match(w, ""); err != nil || w == "" {
