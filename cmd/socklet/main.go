@@ -43,7 +43,8 @@ func (e invalidError) Unwrap() error { return e.err }
 const mainUsage = `socklet: a WebSocket server whose handlers are WebAssembly plugins.
 
 Usage:
-  socklet serve [--config FILE] [--listen ADDR]   serve; without --config, the embedded demo
+  socklet serve [--config FILE] [--listen ADDR] [--reload]
+                                                  serve; without --config, the embedded demo
   socklet dev [--config FILE] [--listen ADDR]     serve with hot reload; rebuild plugins when sources change
   socklet check PLUGIN.wasm                       tell whether a module is a valid ABI v1 plugin
   socklet new LANGUAGE NAME                       scaffold a plugin (rust, go, tinygo, assemblyscript)

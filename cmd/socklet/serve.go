@@ -16,7 +16,7 @@ import (
 	"github.com/socklet/socklet/host/config"
 )
 
-const serveUsage = `Usage: socklet serve [--config FILE] [--listen ADDR]
+const serveUsage = `Usage: socklet serve [--config FILE] [--listen ADDR] [--reload]
 
 Serves the routes of FILE. Without --config, serves the embedded demo:
 /echo (echoes every message), /chat (relays text to every other client of
@@ -32,13 +32,17 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", serveUsage, stderr)
 	configPath := fs.String("config", "", "configuration `FILE` (TOML); empty serves the embedded demo")
 	listen := fs.String("listen", "", "listen `ADDR` (host:port), overriding the configuration's listen")
+	reload := fs.Bool("reload", false, "watch the configuration and plugin files and hot-reload them (as reload = true in the file)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("serve takes no arguments, got %q", fs.Args())}
 	}
-	return serve(*configPath, *listen, false, stdout, stderr)
+	if *reload && *configPath == "" {
+		return usageError{"--reload needs --config: the embedded demo has no files to watch"}
+	}
+	return serve(*configPath, *listen, *reload, stdout, stderr)
 }
 
 // serve runs the server of configPath (the embedded demo when empty) until
