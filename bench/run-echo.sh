@@ -51,7 +51,13 @@ start_server() { # name -> sets SERVER_PID, URL
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
   for _ in $(seq 100); do
-    if (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null; then return 0; fi
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi # it exited (port taken?)
+    if (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null; then
+      sleep 0.2
+      # the port answered: make sure it is our server that did
+      if kill -0 "$SERVER_PID" 2>/dev/null; then return 0; fi
+      break
+    fi
     sleep 0.1
   done
   echo "server $1 did not start" >&2; cat "$BIN/server.log" >&2; return 1
