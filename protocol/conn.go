@@ -58,6 +58,7 @@ func (t MessageType) String() string {
 // keeps calling ReadMessage until it returns an error; otherwise
 // Options.CloseTimeout ends it by closing TCP.
 type Conn struct {
+	flushFn     func() // c.flushBackground, bound once: a go statement on a method value allocates
 	nc          net.Conn
 	br          *bufio.Reader
 	rd          connReader
@@ -123,6 +124,7 @@ func newConn(nc net.Conn, br *bufio.Reader, cfg connConfig) *Conn {
 		done:        make(chan struct{}),
 	}
 	c.flushDone.L = &c.mu
+	c.flushFn = c.flushBackground
 	c.rd.c = c
 	if br != nil && br.Buffered() > 0 {
 		p, _ := br.Peek(br.Buffered())

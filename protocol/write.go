@@ -276,7 +276,7 @@ func (c *Conn) kickLocked() {
 func (c *Conn) forceKickLocked() {
 	if !c.flushing && !c.closed {
 		c.flushing = true
-		go c.flushBackground()
+		go c.flushFn()
 	}
 }
 
