@@ -117,17 +117,7 @@ func (c *conn) Close(code int, reason string) error {
 	if ws := c.ws.Load(); ws != nil {
 		return mapErr(ws.Close(protocol.StatusCode(code), reason))
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if ws := c.ws.Load(); ws != nil {
-		return mapErr(ws.Close(protocol.StatusCode(code), reason))
-	}
-	if c.closed {
-		return plugins.ErrClosed
-	}
-	c.closed = true
-	c.pending = append(c.pending, pendingWrite{kind: kindClose, code: code, data: []byte(reason)})
-	return nil
+	return c.queue(pendingWrite{kind: kindClose, code: code, data: []byte(reason)}, 0)
 }
 
 func (c *conn) count(n int, err error) error {
@@ -153,6 +143,7 @@ func (c *conn) queue(w pendingWrite, n int) error {
 	}
 	c.pending = append(c.pending, w)
 	c.pendingBytes += n
+	c.closed = w.kind == kindClose // nothing may follow a close
 	return nil
 }
 

@@ -414,3 +414,20 @@ func TestAdminListener(t *testing.T) {
 		t.Fatal("the admin listener still answers after Shutdown")
 	}
 }
+
+// TestWritesDuringOpenGoOutAfterThe101 checks that what a plugin sends and
+// closes in socklet_on_open reaches the client, in order, once it is open.
+func TestWritesDuringOpenGoOutAfterThe101(t *testing.T) {
+	ts := startServer(t, probeRoute)
+	c := ts.dial(t, "/probe?bye", nil)
+	typ, p, err := readOne(t, c)
+	if err != nil || typ != protocol.MessageText || p != "bye" {
+		t.Fatalf("first message: %v %q %v", typ, p, err)
+	}
+	_, _, err = readOne(t, c)
+	var ce *protocol.CloseError
+	if !errors.As(err, &ce) || ce.Code != 4000 || ce.Reason != "bye" {
+		t.Fatalf("then: %v, want close 4000 bye", err)
+	}
+	ts.logs.waitCount(t, "closed 4000", 1)
+}

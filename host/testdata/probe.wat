@@ -1,5 +1,6 @@
 ;; probe.wasm: the host tests' plugin. Rebuild with: wat2wasm probe.wat -o probe.wasm
-;;  - on_open: refuses with 403 when the query string is "reject";
+;;  - on_open: refuses with 403 when the query string is "reject"; with "bye",
+;;    sends "bye" and closes with 4000 "bye" (both queued before the 101);
 ;;  - on_text: echoes, except "close", which closes with 4000 "bye";
 ;;  - on_binary: echoes;
 ;;  - on_close: logs "closed NNNN" (the close code) at info level.
@@ -41,10 +42,19 @@
     (i32.const 1))
 
   (func (export "socklet_on_open") (param $c i64) (result i32)
-    (if (i32.eq (call $conn_info (local.get $c) (i32.const 1) (i32.const 256) (i32.const 64)) (i32.const 6))
+    (local $n i32)
+    (local.set $n (call $conn_info (local.get $c) (i32.const 1) (i32.const 256) (i32.const 64)))
+    (if (i32.eq (local.get $n) (i32.const 6))
       (then
         (if (call $eq (i32.const 256) (i32.const 16) (i32.const 6))
           (then (return (i32.const 403))))))
+    ;; "?bye": say "bye" and close with 4000 before the 101 is even sent.
+    (if (i32.eq (local.get $n) (i32.const 3))
+      (then
+        (if (call $eq (i32.const 256) (i32.const 32) (i32.const 3))
+          (then
+            (drop (call $send_text (local.get $c) (i32.const 32) (i32.const 3)))
+            (drop (call $close (local.get $c) (i32.const 4000) (i32.const 32) (i32.const 3)))))))
     (i32.const 0))
 
   (func (export "socklet_on_text") (param $c i64) (param $p i32) (param $n i32)
