@@ -124,6 +124,11 @@ func TestNewScaffoldsEveryLanguage(t *testing.T) {
 		if info, err := os.Stat(filepath.Join(dir, "build.sh")); err == nil && info.Mode()&0o100 == 0 {
 			t.Errorf("%s: build.sh is not executable", lang)
 		}
+		for _, s := range shared[lang] {
+			if _, err := os.Stat(filepath.Join(dir, filepath.Base(s))); err != nil {
+				t.Errorf("%s: the shared folder %s was not copied: %v", lang, s, err)
+			}
+		}
 	}
 }
 

@@ -58,10 +58,29 @@ func cmdNew(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// scaffold copies templates/lang into dir, replacing __NAME__ with name in
-// paths and contents.
+// shared lists, per language, template folders of other languages a project
+// also gets: the TinyGo template uses the Go template's copy of the Go SDK
+// (one SDK, two compilers) rather than embedding a second copy.
+var shared = map[string][]string{
+	"tinygo": {"go/_sdk"},
+}
+
+// scaffold copies templates/lang into dir, and the folders it shares from
+// other templates, replacing __NAME__ with name in paths and contents.
 func scaffold(lang, name, dir string) error {
-	root := path.Join("templates", lang)
+	if err := copyTemplate(path.Join("templates", lang), name, dir); err != nil {
+		return err
+	}
+	for _, s := range shared[lang] {
+		if err := copyTemplate(path.Join("templates", s), name, filepath.Join(dir, path.Base(s))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyTemplate copies the embedded folder root into dir.
+func copyTemplate(root, name, dir string) error {
 	return fs.WalkDir(templates, root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

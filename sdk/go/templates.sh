@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Copies the Go SDK into the `socklet new go|tinygo` templates
-# (cmd/socklet/templates/{go,tinygo}/_sdk/), as the Rust template vendors its
+# Copies the Go SDK into the `socklet new go` template
+# (cmd/socklet/templates/go/_sdk/; `socklet new tinygo` uses the same copy),
+# as the Rust template vendors its
 # SDK: the module github.com/socklet/socklet/sdk/go is not on any proxy, so a
 # new project carries it and points a replace directive at it.
 #
@@ -17,7 +18,7 @@ sdk=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$sdk/../.." && pwd)
 files=$(cd "$sdk" && git ls-files --cached --others --exclude-standard -- '*.go' 'targets/*.json' | grep -v '_test\.go$' | sort)
 status=0
-for lang in go tinygo; do
+for lang in go; do
 	dst=$root/cmd/socklet/templates/$lang/_sdk
 	if [ "${1:-}" = --check ]; then
 		want=$(printf '%s\n' "$files")

@@ -69,16 +69,12 @@ for dir in "$root"/examples/go/*/ "$root"/examples/tinygo/*/; do
 	echo "$rel/$name.wasm: $(wc -c <"$dir/$name.wasm") bytes"
 done
 
+go build -C "$root" -o "$work/socklet" ./cmd/socklet
 for lang in go tinygo; do
-	step "template $lang: scaffold, build, test"
+	step "template $lang: socklet new, build, test"
 	proj=$work/tmpl-$lang/hello
-	mkdir -p "$proj"
-	(cd "$root/cmd/socklet/templates/$lang" && find . -type f) | while read -r f; do
-		dst=$proj/${f//__NAME__/hello}
-		mkdir -p "$(dirname "$dst")"
-		sed 's/__NAME__/hello/g' "$root/cmd/socklet/templates/$lang/$f" >"$dst"
-		[[ $f == *.sh ]] && chmod +x "$dst"
-	done
+	mkdir -p "$work/tmpl-$lang"
+	(cd "$work/tmpl-$lang" && "$work/socklet" new "$lang" hello >/dev/null) || bad "socklet new $lang"
 	if (cd "$proj" && ./build.sh && go vet ./... && go test -count=1 ./...); then
 		check_wasm "$proj/hello.wasm" socklet wasi_snapshot_preview1
 	else
