@@ -78,16 +78,17 @@ func (m *Metrics) HandshakeFailure(reason string) {
 	v.(*atomic.Int64).Add(1)
 }
 
-// Event implements plugins.Observer: one guest call of kind on route took d.
-func (m *Metrics) Event(route, kind string, d time.Duration) {
-	m.route(route).latency.observe(d)
-}
+// routeMetrics is the plugins.Observer of its own route: a route's events
+// update its series directly, with no lookup and no lock per event.
+
+// Event implements plugins.Observer: one guest call of kind took d.
+func (r *routeMetrics) Event(_, _ string, d time.Duration) { r.latency.observe(d) }
 
 // Trap implements plugins.Observer.
-func (m *Metrics) Trap(route string, err error) { m.route(route).traps.Add(1) }
+func (r *routeMetrics) Trap(string, error) { r.traps.Add(1) }
 
 // Restart implements plugins.Observer.
-func (m *Metrics) Restart(route string) { m.route(route).restarts.Add(1) }
+func (r *routeMetrics) Restart(string) { r.restarts.Add(1) }
 
 // WriteTo writes every series in the Prometheus text format.
 func (m *Metrics) WriteTo(w io.Writer) (int64, error) {

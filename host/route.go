@@ -127,7 +127,7 @@ func (s *Server) newRoute(ctx context.Context, cfg *config.Config, rc config.Rou
 		Config:       rc.PluginConfig(),
 		Framer:       framer{},
 		Logger:       s.log.With("route", label),
-		Observer:     s.metrics,
+		Observer:     r.rm,
 	})
 	if err != nil {
 		mod.Release(ctx)
