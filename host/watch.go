@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -93,8 +92,9 @@ func (s *Server) Watch(ctx context.Context, opts WatchOptions) error {
 	}
 	refresh()
 
+	// pending is only touched by this goroutine; the debounce timer only
+	// signals fire.
 	var (
-		mu      sync.Mutex
 		pending = map[string]bool{} // changed files waiting for the debounce
 		timer   *time.Timer
 		fire    = make(chan struct{}, 1)
@@ -122,9 +122,7 @@ func (s *Server) Watch(ctx context.Context, opts WatchOptions) error {
 			if ev.Op&(fsnotify.Write|fsnotify.Create|fsnotify.Rename) == 0 {
 				continue
 			}
-			mu.Lock()
 			pending[name] = true
-			mu.Unlock()
 			if timer == nil {
 				timer = time.AfterFunc(opts.Debounce, func() {
 					select {
@@ -136,10 +134,8 @@ func (s *Server) Watch(ctx context.Context, opts WatchOptions) error {
 				timer.Reset(opts.Debounce)
 			}
 		case <-fire:
-			mu.Lock()
 			changed := pending
 			pending = map[string]bool{}
-			mu.Unlock()
 			if changed[configFile] && configFile != "" {
 				cfg, err := opts.Load(configFile)
 				if err == nil {
