@@ -98,6 +98,8 @@ type Conn struct {
 	compThresh int
 	compIdle   *time.Timer // releases the compression context when quiet
 
+	park parking // Park and the Poller
+
 	done chan struct{}
 }
 
@@ -163,14 +165,17 @@ func bufReaderPool(size int) *sync.Pool {
 // waitIdle releases the read buffer, blocks until bytes arrive (reading at
 // most IdleReadSize of them into idleBuf), and takes a read buffer again.
 // Called by ReadMessage when nothing is buffered. A non-nil error is a read
-// error and the Conn keeps no read buffer.
+// error, or ErrIdle (not final: the Conn may be parked or read again); the
+// Conn then holds no read buffer.
 func (c *Conn) waitIdle() error {
-	size := c.br.Size()
-	c.br.Reset(nil)
-	pool := bufReaderPool(size)
-	pool.Put(c.br)
-	c.br = nil
+	if c.br != nil {
+		c.br.Reset(nil)
+		bufReaderPool(c.br.Size()).Put(c.br)
+		c.br = nil
+	}
+	c.rd.atRest = true
 	n, err := c.rd.Read(c.idleBuf[:])
+	c.rd.atRest = false
 	if n == 0 {
 		if err == nil {
 			err = io.ErrNoProgress
@@ -178,7 +183,8 @@ func (c *Conn) waitIdle() error {
 		return err
 	}
 	c.rd.prefix = c.idleBuf[:n]
-	if br, _ := pool.Get().(*bufio.Reader); br != nil {
+	size := c.opts.ReadBufferSize
+	if br, _ := bufReaderPool(size).Get().(*bufio.Reader); br != nil {
 		br.Reset(&c.rd)
 		c.br = br
 	} else {
@@ -243,8 +249,10 @@ func (c *Conn) closeTCP() bool {
 		c.closeTimer.Stop()
 	}
 	c.flushDone.Broadcast()
+	c.unregisterLocked()
 	c.mu.Unlock()
 	_ = c.nc.Close()
+	c.unpark(false) // a parked reader learns of the close
 	if c.comp != nil {
 		c.compMu.Lock()
 		if c.compIdle != nil {
@@ -267,29 +275,43 @@ func (c *Conn) startCloseTimerLocked() {
 
 // connReader is the reader under the Conn's bufio.Reader: it first returns
 // the bytes buffered before the upgrade, then reads the network, and
-// implements the idle timeout and keepalive pings with a read deadline that
-// is only touched when it expires (no per-read cost).
+// implements the idle timeout, keepalive pings and parking with a read
+// deadline that is only touched when it expires (no per-read cost).
 type connReader struct {
 	c      *Conn
 	prefix []byte
-	tick   time.Duration // 0: no deadline handling
-	quiet  time.Duration // time without any byte read, in ticks
-	active bool          // bytes read since the last tick
+	tick   time.Duration // deadline period; 0: no deadline handling
+
+	// Reading goroutine only (or Park's caller, which is that goroutine).
+	active     bool      // bytes read since the last tick
+	quietSince time.Time // start of the current stretch without input, to a tick
+	lastPing   time.Time // when the last keepalive ping was queued
+	atRest     bool      // the read is waitIdle's: at a message boundary, nothing buffered
+	resumed    bool      // Park ran: re-arm the deadline before the next read
+	expireNow  bool      // woken for keepalive: handle a tick before reading
 }
 
 func (r *connReader) start() {
 	o := &r.c.opts
-	switch {
-	case o.PingInterval > 0 && o.IdleTimeout > 0:
-		r.tick = min(o.PingInterval, o.IdleTimeout)
-	case o.PingInterval > 0:
-		r.tick = o.PingInterval
-	default:
-		r.tick = o.IdleTimeout
+	for _, d := range []time.Duration{o.PingInterval, o.IdleTimeout, r.parkAfter()} {
+		if d > 0 && (r.tick == 0 || d < r.tick) {
+			r.tick = d
+		}
 	}
+	r.quietSince = time.Now()
+	r.lastPing = r.quietSince
 	if r.tick > 0 {
-		_ = r.c.nc.SetReadDeadline(time.Now().Add(r.tick))
+		_ = r.c.nc.SetReadDeadline(r.quietSince.Add(r.tick))
 	}
+}
+
+// parkAfter is how long a Conn waits for a message before ReadMessage
+// returns ErrIdle; 0 when it never does.
+func (r *connReader) parkAfter() time.Duration {
+	if r.c.opts.Poller == nil {
+		return 0
+	}
+	return r.c.opts.ParkAfter
 }
 
 func (r *connReader) Read(p []byte) (int, error) {
@@ -301,33 +323,80 @@ func (r *connReader) Read(p []byte) (int, error) {
 		}
 		return n, nil
 	}
-	for {
-		n, err := r.c.nc.Read(p)
-		if n > 0 {
-			r.active = true
-			if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
-				err = nil
+	if r.resumed {
+		r.resumed = false
+		if r.tick > 0 && !r.expireNow {
+			if err := r.c.nc.SetReadDeadline(time.Now().Add(r.tick)); err != nil {
+				return 0, err
 			}
-			return n, err
 		}
-		if err == nil || r.tick == 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
-			return n, err
-		}
-		if r.active {
-			r.active = false
-			r.quiet = 0
+	}
+	for {
+		if r.expireNow {
+			r.expireNow = false
 		} else {
-			r.quiet += r.tick
+			n, err := r.c.nc.Read(p)
+			if n > 0 {
+				r.active = true
+				if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+					err = nil
+				}
+				return n, err
+			}
+			if err == nil || r.tick == 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+				return n, err
+			}
 		}
-		o := &r.c.opts
-		if o.IdleTimeout > 0 && r.quiet >= o.IdleTimeout {
-			return 0, ErrIdleTimeout
-		}
-		if o.PingInterval > 0 && r.quiet >= o.PingInterval {
-			_ = r.c.queueControl(opPing, nil)
+		if err := r.expired(time.Now()); err != nil {
+			return 0, err
 		}
 		if err := r.c.nc.SetReadDeadline(time.Now().Add(r.tick)); err != nil {
 			return 0, err
 		}
 	}
+}
+
+// expired does the work of a tick: idle timeout, keepalive ping, and the
+// ErrIdle that lets the caller park the Conn.
+func (r *connReader) expired(now time.Time) error {
+	if r.active {
+		r.active = false
+		r.quietSince = now
+	}
+	quiet := now.Sub(r.quietSince)
+	o := &r.c.opts
+	if o.IdleTimeout > 0 && quiet >= o.IdleTimeout {
+		return ErrIdleTimeout
+	}
+	if o.PingInterval > 0 && quiet >= o.PingInterval && now.Sub(r.lastPing) >= o.PingInterval {
+		r.lastPing = now
+		_ = r.c.queueControl(opPing, nil)
+	}
+	if d := r.parkAfter(); d > 0 && r.atRest && quiet >= d {
+		return ErrIdle
+	}
+	return nil
+}
+
+// nextKeepalive returns how long a parked Conn may sleep before its next
+// ping or its idle timeout is due; 0 when neither is configured.
+func (r *connReader) nextKeepalive(now time.Time) time.Duration {
+	o := &r.c.opts
+	var next time.Time
+	if o.IdleTimeout > 0 {
+		next = r.quietSince.Add(o.IdleTimeout)
+	}
+	if o.PingInterval > 0 {
+		p := r.quietSince.Add(o.PingInterval)
+		if l := r.lastPing.Add(o.PingInterval); l.After(p) {
+			p = l
+		}
+		if next.IsZero() || p.Before(next) {
+			next = p
+		}
+	}
+	if next.IsZero() {
+		return 0
+	}
+	return max(next.Sub(now), time.Millisecond)
 }

@@ -24,6 +24,9 @@ const (
 	DefaultHandshakeTimeout = 10 * time.Second
 	// DefaultCompressionThreshold: shorter messages are sent uncompressed.
 	DefaultCompressionThreshold = 512
+	// DefaultParkAfter is how long a Conn with a Poller waits for a message
+	// before ReadMessage returns ErrIdle.
+	DefaultParkAfter = time.Second
 	// DefaultCompressionLevel is the flate level used when Level is zero.
 	DefaultCompressionLevel = flate.BestSpeed
 
@@ -82,6 +85,15 @@ type Options struct {
 	// (and again every interval while quiet). Zero disables keepalive pings.
 	// Combine with IdleTimeout to drop peers that stopped answering.
 	PingInterval time.Duration
+	// Poller, when set, lets the Conn wait for input without a goroutine:
+	// ReadMessage returns ErrIdle after ParkAfter without input and Park
+	// hands the Conn to the Poller (see Park). It implies
+	// ReleaseReadBuffer. Conns over a connection that is not a socket (TLS,
+	// net.Pipe) cannot be parked: Park returns ErrNotPollable.
+	Poller *Poller
+	// ParkAfter is how long ReadMessage waits for a message before it
+	// returns ErrIdle (only with Poller). Default DefaultParkAfter.
+	ParkAfter time.Duration
 	// Compression configures permessage-deflate (RFC 7692).
 	Compression CompressionOptions
 	// OnPong is called from the reading goroutine for every pong received.
@@ -137,6 +149,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PingInterval < 0 {
 		o.PingInterval = 0
+	}
+	if o.Poller != nil {
+		o.ReleaseReadBuffer = true
+		if o.ParkAfter <= 0 {
+			o.ParkAfter = DefaultParkAfter
+		}
 	}
 	o.Compression = o.Compression.withDefaults()
 	return o

@@ -23,8 +23,12 @@ import (
 // the limits, 1001 when IdleTimeout expires), closes TCP, and returns an
 // error holding ErrFailed and a *CloseError with that code. When TCP ends
 // without a close frame the error holds a *CloseError with
-// StatusAbnormalClosure. Once ReadMessage has returned an error it returns
-// the same error forever.
+// StatusAbnormalClosure. Once ReadMessage has returned an error other than
+// ErrIdle it returns the same error forever.
+//
+// With Options.Poller set, ReadMessage returns ErrIdle when it has waited
+// Options.ParkAfter for a message without any input: the caller may then
+// Park the Conn (and let its goroutine end) or call ReadMessage again.
 //
 // Only one goroutine may call ReadMessage at a time.
 func (c *Conn) ReadMessage() (MessageType, []byte, error) {
@@ -35,8 +39,11 @@ func (c *Conn) ReadMessage() (MessageType, []byte, error) {
 	if c.readErr != nil {
 		return 0, nil, c.readErr
 	}
-	if c.idleBuf != nil && c.br.Buffered() == 0 && len(c.rd.prefix) == 0 {
+	if c.idleBuf != nil && c.Buffered() == 0 {
 		if err := c.waitIdle(); err != nil {
+			if err == ErrIdle {
+				return 0, nil, err
+			}
 			c.readErr = c.readFailed(err)
 			return 0, nil, c.readErr
 		}
