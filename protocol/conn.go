@@ -136,7 +136,8 @@ func newConn(nc net.Conn, br *bufio.Reader, cfg connConfig) *Conn {
 		br.Reset(&c.rd)
 		c.br = br
 	} else {
-		c.br = bufio.NewReaderSize(&c.rd, c.opts.ReadBufferSize)
+		ReleaseReader(br)
+		c.takeReadBuffer()
 	}
 	if cfg.deflate {
 		c.inflate = true
@@ -144,11 +145,30 @@ func newConn(nc net.Conn, br *bufio.Reader, cfg connConfig) *Conn {
 		c.comp = newCompressor(cfg.params, cfg.server, c.opts.Compression)
 		c.compThresh = c.opts.Compression.Threshold
 	}
-	if c.opts.ReleaseReadBuffer {
-		c.idleBuf = new([IdleReadSize]byte)
-	}
 	c.rd.start()
 	return c
+}
+
+// AcquireReader returns a bufio.Reader of size bytes reading r, from the
+// pool that Conns with Options.ReleaseReadBuffer give their idle read
+// buffers back to. It is meant for reading an opening handshake: Upgrade
+// and Dial take the reader over (a Conn keeps it as its read buffer), and
+// a caller that does not upgrade gives it back with ReleaseReader.
+func AcquireReader(r io.Reader, size int) *bufio.Reader {
+	if br, _ := bufReaderPool(size).Get().(*bufio.Reader); br != nil {
+		br.Reset(r)
+		return br
+	}
+	return bufio.NewReaderSize(r, size)
+}
+
+// ReleaseReader puts br back in the pool of AcquireReader; br must not be
+// used afterwards. A nil br is ignored.
+func ReleaseReader(br *bufio.Reader) {
+	if br != nil {
+		br.Reset(nil)
+		bufReaderPool(br.Size()).Put(br)
+	}
 }
 
 // bufReaderPools holds idle bufio.Readers by size (ReleaseReadBuffer).
@@ -162,16 +182,23 @@ func bufReaderPool(size int) *sync.Pool {
 	return p.(*sync.Pool)
 }
 
-// waitIdle releases the read buffer, blocks until bytes arrive (reading at
-// most IdleReadSize of them into idleBuf), and takes a read buffer again.
-// Called by ReadMessage when nothing is buffered. A non-nil error is a read
-// error, or ErrIdle (not final: the Conn may be parked or read again); the
-// Conn then holds no read buffer.
+// waitIdle releases the read buffer, blocks until bytes arrive, and takes
+// a read buffer again. Called by ReadMessage when nothing is buffered. A
+// non-nil error is a read error, or ErrIdle (not final: the Conn may be
+// parked or read again); the Conn then holds no read buffer.
+//
+// A Conn the Poller woke for input takes its read buffer and reads at once;
+// otherwise the wait reads at most IdleReadSize bytes into idleBuf, which
+// is allocated on the first such wait (a Conn that only ever waits parked
+// never has one).
 func (c *Conn) waitIdle() error {
-	if c.br != nil {
-		c.br.Reset(nil)
-		bufReaderPool(c.br.Size()).Put(c.br)
-		c.br = nil
+	c.releaseReadBuffer()
+	if c.rd.resumed && !c.rd.expireNow {
+		c.takeReadBuffer()
+		return nil
+	}
+	if c.idleBuf == nil {
+		c.idleBuf = new([IdleReadSize]byte)
 	}
 	c.rd.atRest = true
 	n, err := c.rd.Read(c.idleBuf[:])
@@ -183,15 +210,18 @@ func (c *Conn) waitIdle() error {
 		return err
 	}
 	c.rd.prefix = c.idleBuf[:n]
-	size := c.opts.ReadBufferSize
-	if br, _ := bufReaderPool(size).Get().(*bufio.Reader); br != nil {
-		br.Reset(&c.rd)
-		c.br = br
-	} else {
-		c.br = bufio.NewReaderSize(&c.rd, size)
-	}
+	c.takeReadBuffer()
 	return nil
 }
+
+// releaseReadBuffer gives the read buffer back to its pool (nothing may be
+// buffered in it).
+func (c *Conn) releaseReadBuffer() {
+	ReleaseReader(c.br)
+	c.br = nil
+}
+
+func (c *Conn) takeReadBuffer() { c.br = AcquireReader(&c.rd, c.opts.ReadBufferSize) }
 
 // Subprotocol returns the negotiated subprotocol, "" when none.
 func (c *Conn) Subprotocol() string { return c.subprotocol }

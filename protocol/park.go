@@ -80,6 +80,7 @@ func (c *Conn) Park(wake func()) error {
 	}
 	c.park.wake = wake
 	c.rd.resumed = true
+	c.releaseReadBuffer()
 
 	c.mu.Lock()
 	if c.closed {

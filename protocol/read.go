@@ -39,7 +39,7 @@ func (c *Conn) ReadMessage() (MessageType, []byte, error) {
 	if c.readErr != nil {
 		return 0, nil, c.readErr
 	}
-	if c.idleBuf != nil && c.Buffered() == 0 {
+	if c.opts.ReleaseReadBuffer && c.Buffered() == 0 {
 		if err := c.waitIdle(); err != nil {
 			if err == ErrIdle {
 				return 0, nil, err
