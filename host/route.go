@@ -135,7 +135,7 @@ func (s *Server) newRoute(ctx context.Context, cfg *config.Config, rc config.Rou
 	}
 	r.plugin = pr
 	r.upgrader = &protocol.Upgrader{
-		Options:          protocolOptions(cfg, rc),
+		Options:          protocolOptions(cfg, rc, s.poller),
 		Subprotocols:     rc.Subprotocols,
 		CheckOrigin:      originChecker(rc.Origins),
 		HandshakeTimeout: cfg.Limits.HandshakeTimeout.Duration(),
@@ -143,12 +143,14 @@ func (s *Server) newRoute(ctx context.Context, cfg *config.Config, rc config.Rou
 	return r, nil
 }
 
-func protocolOptions(cfg *config.Config, rc config.Route) protocol.Options {
+func protocolOptions(cfg *config.Config, rc config.Route, poller *protocol.Poller) protocol.Options {
 	l := cfg.Limits
 	o := protocol.Options{
 		// An idle connection gives its read buffer back: ~1 KiB of heap
-		// instead of ~5 (protocol's TestIdleConnHeap).
+		// instead of ~5 (protocol's TestIdleConnHeap), and with a Poller it
+		// waits without a goroutine.
 		ReleaseReadBuffer:  true,
+		Poller:             poller,
 		MaxMessageSize:     int64(rc.MaxMessageSize),
 		OutboundQueueBytes: int(l.OutboundQueue),
 		CloseTimeout:       l.CloseTimeout.Duration(),

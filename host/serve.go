@@ -1,7 +1,6 @@
 package host
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"net"
@@ -31,6 +30,9 @@ type serverConn struct {
 	leaving     bool           // the server asked this connection to go away
 	leaveCode   protocol.StatusCode
 	leaveReason string
+
+	h    uint64 // the plugin's handle, set by handshake
+	wake func() // c.run, bound once for Park
 }
 
 // goAway starts a close handshake with code and reason. A connection still
@@ -64,33 +66,36 @@ func (c *serverConn) drop() {
 
 func (s *Server) serveConn(nc net.Conn) {
 	c := &serverConn{s: s, nc: nc, ip: remoteIP(nc.RemoteAddr())}
-	session := c.handshake()
-	if session == nil {
+	if !c.handshake() {
 		_ = nc.Close()
 		s.total.Add(-1)
 		s.readLoops.Done()
 		return
 	}
-	// The connection's life goes on in a fresh goroutine. This one's stack
-	// grew with the HTTP parsing and the plugin's on_open, and a goroutine
-	// keeps its stack while it waits: a fresh one waits for the first
-	// message with a small stack, which is most of what an idle connection
-	// costs.
-	go func() {
-		defer s.readLoops.Done()
-		defer s.total.Add(-1)
-		session()
-	}()
+	// The connection waits for its first message without a goroutine when
+	// the server has a Poller. Otherwise (TLS, no epoll) its life goes on
+	// in a fresh goroutine: this one's stack grew with the HTTP parsing and
+	// the plugin's on_open, and a goroutine keeps its stack while it waits;
+	// a fresh one waits with a small stack.
+	if c.ws.Park(c.wake) != nil {
+		go c.run()
+	}
 }
 
-// handshake answers the opening handshake. It returns nil when the
-// connection was refused or failed (the caller closes the socket), else the
-// rest of the connection's life: the read loop until the close, then the
-// plugin's close event.
-func (c *serverConn) handshake() func() {
+// handshake answers the opening handshake. It reports whether the
+// connection is open (c.route, c.ws and c.h are set, the plugin saw
+// socklet_on_open); when false, the connection was refused or failed and
+// the caller closes the socket.
+func (c *serverConn) handshake() bool {
 	s := c.s
 	_ = c.nc.SetDeadline(time.Now().Add(s.config().Limits.HandshakeTimeout.Duration()))
-	br := bufio.NewReaderSize(c.nc, readBufferSize)
+	br := protocol.AcquireReader(c.nc, readBufferSize)
+	upgraded := false
+	defer func() {
+		if !upgraded {
+			protocol.ReleaseReader(br)
+		}
+	}()
 	req, err := protocol.ReadRequest(br)
 	if err != nil {
 		var he *protocol.HandshakeError
@@ -99,7 +104,7 @@ func (c *serverConn) handshake() func() {
 		} else {
 			s.metrics.HandshakeFailure("read")
 		}
-		return nil
+		return false
 	}
 	req.RemoteAddr = c.nc.RemoteAddr().String()
 
@@ -107,10 +112,10 @@ func (c *serverConn) handshake() func() {
 	if r == nil {
 		if page, ok := s.opts.Pages[req.URL.Path]; ok && !isUpgrade(req) {
 			s.servePage(c.nc, req, page)
-			return nil
+			return false
 		}
 		s.reject(c.nc, "not_found", &protocol.HandshakeError{Status: http.StatusNotFound, Reason: "no route for " + req.URL.Path})
-		return nil
+		return false
 	}
 	if !isUpgrade(req) {
 		h := http.Header{}
@@ -118,7 +123,7 @@ func (c *serverConn) handshake() func() {
 		h.Set("Connection", "Upgrade")
 		h.Set("Sec-WebSocket-Version", "13")
 		s.reject(c.nc, "not_websocket", &protocol.HandshakeError{Status: http.StatusUpgradeRequired, Reason: req.URL.Path + " is a WebSocket endpoint", Header: h})
-		return nil
+		return false
 	}
 	hs, err := r.upgrader.Negotiate(req)
 	if err != nil {
@@ -127,11 +132,11 @@ func (c *serverConn) handshake() func() {
 			he = &protocol.HandshakeError{Status: http.StatusBadRequest, Reason: err.Error()}
 		}
 		s.reject(c.nc, handshakeReason(he.Status), he)
-		return nil
+		return false
 	}
 	if reason, ok := s.admit(c, r); !ok {
 		s.reject(c.nc, "limit", &protocol.HandshakeError{Status: http.StatusServiceUnavailable, Reason: reason})
-		return nil
+		return false
 	}
 	handedOff := false
 	defer func() {
@@ -142,33 +147,34 @@ func (c *serverConn) handshake() func() {
 	if r.retired.Load() {
 		// A reload replaced the route between lookup and admission.
 		s.reject(c.nc, "reloading", &protocol.HandshakeError{Status: http.StatusServiceUnavailable, Reason: "route is reloading; retry"})
-		return nil
+		return false
 	}
 
-	hc := &conn{req: req, remote: req.RemoteAddr, subprotocol: hs.Subprotocol, rm: r.rm}
+	hc := &conn{req: newRequestInfo(req), remote: req.RemoteAddr, subprotocol: hs.Subprotocol, rm: r.rm}
 	ctx := context.Background()
 	h, status, err := r.plugin.Open(ctx, hc)
 	if errors.Is(err, plugins.ErrUnavailable) {
 		// The route crashed in a loop and is backed off.
 		s.reject(c.nc, "plugin_unavailable", &protocol.HandshakeError{Status: http.StatusServiceUnavailable, Reason: r.label + " is recovering from plugin crashes; retry later"})
-		return nil
+		return false
 	}
 	if err != nil {
 		s.log.Error("plugin open failed", "route", r.label, "err", err)
 		s.reject(c.nc, "plugin_error", &protocol.HandshakeError{Status: http.StatusInternalServerError, Reason: "plugin error"})
-		return nil
+		return false
 	}
 	if status != 0 {
 		s.reject(c.nc, "plugin_rejected", &protocol.HandshakeError{Status: status, Reason: "rejected by " + r.label})
-		return nil
+		return false
 	}
 
 	_ = c.nc.SetDeadline(time.Time{})
 	ws, err := r.upgrader.Upgrade(c.nc, br, hs, nil)
+	upgraded = true // Upgrade took br over, even when it failed
 	if err != nil {
 		s.metrics.HandshakeFailure("write")
 		_ = r.plugin.Closed(ctx, h, int(protocol.StatusAbnormalClosure), "")
-		return nil
+		return false
 	}
 	ws.SetPongHandler(func(p []byte) {
 		if err := r.plugin.Pong(ctx, h, p); err != nil {
@@ -185,14 +191,28 @@ func (c *serverConn) handshake() func() {
 	r.rm.accepted.Add(1)
 
 	handedOff = true
-	return func() {
-		defer s.release(c, r)
-		code, reason := c.readLoop(ctx, r, ws, h)
-		if err := r.plugin.Closed(ctx, h, code, reason); err != nil {
-			s.log.Error("plugin close failed", "route", r.label, "err", err)
-		}
-		<-ws.Done()
+	c.h = h
+	c.wake = c.run
+	return true
+}
+
+// run reads and delivers messages until the connection parks (when no
+// message came for a while: run ends, and the Poller calls it again in a
+// new goroutine on input) or closes (then the plugin sees the close and
+// the connection is released).
+func (c *serverConn) run() {
+	r, ws := c.route, c.ws
+	code, reason, parked := c.readLoop(r, ws, c.h)
+	if parked {
+		return
 	}
+	if err := r.plugin.Closed(context.Background(), c.h, code, reason); err != nil {
+		c.s.log.Error("plugin close failed", "route", r.label, "err", err)
+	}
+	<-ws.Done()
+	c.s.release(c, r)
+	c.s.total.Add(-1)
+	c.s.readLoops.Done()
 }
 
 // readLoop delivers messages to the plugin until the connection ends, and
@@ -202,16 +222,23 @@ func (c *serverConn) handshake() func() {
 // corked while more input is already buffered: the replies to everything one
 // read syscall brought in are written together, by this goroutine, in one
 // write syscall (no flusher goroutine is woken for them).
-func (c *serverConn) readLoop(ctx context.Context, r *route, ws *protocol.Conn, h uint64) (int, string) {
+func (c *serverConn) readLoop(r *route, ws *protocol.Conn, h uint64) (code int, reason string, parked bool) {
+	ctx := context.Background()
 	for {
 		typ, p, err := ws.ReadMessage()
+		if err == protocol.ErrIdle {
+			if ws.Park(c.wake) == nil {
+				return 0, "", true
+			}
+			continue
+		}
 		if err != nil {
 			_ = ws.Uncork()
 			var ce *protocol.CloseError
 			if errors.As(err, &ce) {
-				return int(ce.Code), ce.Reason
+				return int(ce.Code), ce.Reason, false
 			}
-			return int(protocol.StatusAbnormalClosure), ""
+			return int(protocol.StatusAbnormalClosure), "", false
 		}
 		r.rm.messagesIn.Add(1)
 		r.rm.bytesIn.Add(int64(len(p)))

@@ -67,6 +67,8 @@ type Server struct {
 	shutdownOnce sync.Once
 	shutdownErr  error
 
+	poller *protocol.Poller // idle connections wait here; nil where epoll is missing
+
 	total     atomic.Int64 // open TCP connections being served
 	wsConns   atomic.Int64 // admitted WebSocket connections
 	readLoops sync.WaitGroup
@@ -94,9 +96,17 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 		return nil, fmt.Errorf("host: plugin runtime: %w", err)
 	}
 	s.rt = rt
+	if p, err := protocol.NewPoller(); err == nil {
+		s.poller = p
+	} else {
+		s.log.Info("idle connections keep a goroutine each", "reason", err)
+	}
 	table, err := s.buildRoutes(ctx, cfg, nil)
 	if err != nil {
 		_ = rt.Close(ctx)
+		if s.poller != nil {
+			_ = s.poller.Close()
+		}
 		return nil, err
 	}
 	s.routes.Store(table)
@@ -232,6 +242,9 @@ func (s *Server) shutdown(ctx context.Context) error {
 		_ = r.close(cctx)
 	}
 	_ = s.rt.Close(cctx)
+	if s.poller != nil {
+		_ = s.poller.Close()
+	}
 	return err
 }
 
