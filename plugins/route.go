@@ -54,7 +54,11 @@ type conn struct {
 
 	// Guarded by Route.mu.
 	attachment []byte
-	topics     map[string]struct{}
+	// topics lists the topics c is subscribed to, at most
+	// abi.MaxSubscriptions; the strings are the Route's own keys (one copy
+	// per topic, not one per subscriber). A slice: most connections have
+	// one or two topics, and a map would cost ~300 bytes each.
+	topics []string
 }
 
 // slot is one place of a route's pool: an instance (rebuilt after a crash),
@@ -99,6 +103,9 @@ type Route struct {
 	mu     sync.RWMutex // guards conns, topics and the conns' attachments and topics
 	conns  map[uint64]*conn
 	topics map[string]map[uint64]*conn
+	// topicNames maps each topic in topics to the one copy of its name
+	// that subscribers' conn.topics share.
+	topicNames map[string]string
 }
 
 // NewRoute instantiates the pool of mod (calling _initialize when exported)
@@ -132,6 +139,7 @@ func NewRoute(ctx context.Context, rt *Runtime, mod *Module, cfg RouteConfig) (*
 		mod:          mod,
 		conns:        map[uint64]*conn{},
 		topics:       map[string]map[uint64]*conn{},
+		topicNames:   map[string]string{},
 	}
 	slots, err := r.newPool(ctx, mod, cfg.Instances)
 	if err != nil {
@@ -206,6 +214,7 @@ func (r *Route) Close(ctx context.Context) error {
 	r.mu.Lock()
 	r.conns = map[uint64]*conn{}
 	r.topics = map[string]map[uint64]*conn{}
+	r.topicNames = map[string]string{}
 	r.mu.Unlock()
 	return nil
 }
@@ -408,9 +417,10 @@ func (r *Route) forget(c *conn) {
 	r.mu.Lock()
 	if r.conns[c.h] == c {
 		delete(r.conns, c.h)
-		for t := range c.topics {
-			r.unsubscribeLocked(c, t)
+		for _, t := range c.topics {
+			r.dropSubscriberLocked(c, t)
 		}
+		c.topics = nil
 		c.slot.nconns.Add(-1)
 	}
 	r.mu.Unlock()

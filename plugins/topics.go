@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/socklet/socklet/abi"
 )
@@ -15,21 +16,19 @@ func (r *Route) subscribe(c *conn, topic string) abi.Status {
 	if r.conns[c.h] != c {
 		return abi.StatusBadHandle
 	}
-	if _, ok := c.topics[topic]; ok {
+	if slices.Contains(c.topics, topic) {
 		return 1
 	}
 	if len(c.topics) >= abi.MaxSubscriptions {
 		return abi.StatusLimit
 	}
-	if c.topics == nil {
-		c.topics = map[string]struct{}{}
-	}
-	c.topics[topic] = struct{}{}
 	subs := r.topics[topic]
 	if subs == nil {
 		subs = map[uint64]*conn{}
 		r.topics[topic] = subs
+		r.topicNames[topic] = topic
 	}
+	c.topics = append(c.topics, r.topicNames[topic])
 	subs[c.h] = c
 	return abi.StatusOK
 }
@@ -39,19 +38,24 @@ func (r *Route) subscribe(c *conn, topic string) abi.Status {
 func (r *Route) unsubscribe(c *conn, topic []byte) abi.Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := c.topics[string(topic)]; !ok {
+	i := slices.Index(c.topics, string(topic))
+	if i < 0 {
 		return 1
 	}
-	r.unsubscribeLocked(c, string(topic))
+	t := c.topics[i]
+	c.topics = slices.Delete(c.topics, i, i+1)
+	r.dropSubscriberLocked(c, t)
 	return abi.StatusOK
 }
 
-func (r *Route) unsubscribeLocked(c *conn, topic string) {
-	delete(c.topics, topic)
+// dropSubscriberLocked removes c from the subscribers of topic (not from
+// c.topics). r.mu is held.
+func (r *Route) dropSubscriberLocked(c *conn, topic string) {
 	if subs := r.topics[topic]; subs != nil {
 		delete(subs, c.h)
 		if len(subs) == 0 {
 			delete(r.topics, topic)
+			delete(r.topicNames, topic)
 		}
 	}
 }
