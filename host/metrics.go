@@ -21,6 +21,8 @@ type Metrics struct {
 	routes map[string]*routeMetrics
 
 	handshakeFailures sync.Map // reason -> *atomic.Int64
+
+	parked func() int // connections waiting in the server's Poller; nil without one
 }
 
 // routeMetrics are the per-route series. Counters are atomics so the hot path
@@ -139,6 +141,10 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 		fmt.Fprintf(&b, "socklet_plugin_event_seconds_bucket{route=%s,le=\"+Inf\"} %d\n", quoteLabel(n), cum)
 		fmt.Fprintf(&b, "socklet_plugin_event_seconds_sum{route=%s} %s\n", quoteLabel(n), formatFloat(float64(h.sumNs.Load())/1e9))
 		fmt.Fprintf(&b, "socklet_plugin_event_seconds_count{route=%s} %d\n", quoteLabel(n), cum)
+	}
+
+	if m.parked != nil {
+		fmt.Fprintf(&b, "# HELP socklet_parked_connections Connections waiting for input without a goroutine (epoll).\n# TYPE socklet_parked_connections gauge\nsocklet_parked_connections %d\n", m.parked())
 	}
 
 	b.WriteString("# HELP socklet_handshake_failures_total Handshakes refused or failed, by reason.\n# TYPE socklet_handshake_failures_total counter\n")

@@ -98,6 +98,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Server, error)
 	s.rt = rt
 	if p, err := protocol.NewPoller(); err == nil {
 		s.poller = p
+		s.metrics.parked = p.Parked
 	} else {
 		s.log.Info("idle connections keep a goroutine each", "reason", err)
 	}

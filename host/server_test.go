@@ -431,3 +431,52 @@ func TestWritesDuringOpenGoOutAfterThe101(t *testing.T) {
 	}
 	ts.logs.waitCount(t, "closed 4000", 1)
 }
+
+// TestIdleConnectionsPark: open connections wait in the Poller while idle
+// (the gauge counts them), wake for each message, and park again.
+func TestIdleConnectionsPark(t *testing.T) {
+	const n = 20
+	ts := startServer(t, probeRoute)
+	parked := func() int {
+		var b bytes.Buffer
+		if _, err := ts.Metrics().WriteTo(&b); err != nil {
+			t.Fatal(err)
+		}
+		var v int
+		for _, line := range strings.Split(b.String(), "\n") {
+			if _, err := fmt.Sscanf(line, "socklet_parked_connections %d", &v); err == nil {
+				return v
+			}
+		}
+		t.Fatal("metrics lack socklet_parked_connections")
+		return 0
+	}
+	waitParked := func(want int) {
+		t.Helper()
+		for range 500 {
+			if parked() == want {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatalf("parked connections: %d, want %d", parked(), want)
+	}
+	conns := make([]*protocol.Conn, n)
+	for i := range conns {
+		conns[i] = ts.dial(t, "/probe", nil)
+	}
+	waitParked(n)
+	for round := range 2 {
+		for i, c := range conns {
+			msg := fmt.Sprintf("round %d conn %d", round, i)
+			if err := c.Write(protocol.MessageText, []byte(msg)); err != nil {
+				t.Fatal(err)
+			}
+			if _, got, err := readOne(t, c); err != nil || !strings.Contains(string(got), msg) {
+				t.Fatalf("reply %q, %v; want it to contain %q", got, err, msg)
+			}
+		}
+		// ParkAfter (1 s) without a message parks them again.
+		waitParked(n)
+	}
+}

@@ -97,6 +97,7 @@ func (c *Conn) Park(wake func()) error {
 		c.park.state.Store(parkReading)
 		return err
 	}
+	p.parked.Add(1)
 	if sleep > 0 {
 		// The Conn may be awake again already; a late keepalive wake-up
 		// then finds it reading (and does nothing) or parked anew (and
@@ -114,6 +115,7 @@ func (c *Conn) unpark(keepalive bool) {
 	if !c.park.state.CompareAndSwap(parkParked, parkReading) {
 		return
 	}
+	c.opts.Poller.parked.Add(-1)
 	if keepalive {
 		c.rd.expireNow = true
 	} else if c.park.timer != nil {

@@ -119,7 +119,7 @@ func TestParkEchoWithoutGoroutine(t *testing.T) {
 	if err := expectEnd(t, s); !errors.As(err, &ce) || ce.Code != StatusNormalClosure {
 		t.Fatalf("server's end: %v, want close 1000", err)
 	}
-	eventually(t, "the closed Conn leaves the Poller", func() bool { return p.Parked() == 0 })
+	eventually(t, "the closed Conn leaves the Poller", func() bool { return p.registered() == 0 })
 }
 
 // TestParkManyIdle: parked Conns hold no goroutine.
@@ -264,7 +264,7 @@ func TestParkCloseNowWhileParked(t *testing.T) {
 	if err := expectEnd(t, s); err == nil {
 		t.Fatal("no error after CloseNow")
 	}
-	if p.Parked() != 0 {
+	if p.registered() != 0 {
 		t.Fatal("a closed Conn is still registered")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -25,6 +26,7 @@ type Poller struct {
 	next       uint64
 	closed     bool
 	closedOnce sync.Once
+	parked     atomic.Int64
 }
 
 // NewPoller starts a Poller. Close it when no Conn uses it any more.
@@ -74,9 +76,12 @@ func (p *Poller) Close() error {
 	return nil
 }
 
-// Parked returns the number of Conns registered with the Poller (parked,
-// or parked once and not closed since).
-func (p *Poller) Parked() int {
+// Parked returns the number of Conns parked in the Poller now.
+func (p *Poller) Parked() int { return int(p.parked.Load()) }
+
+// registered returns the number of Conns registered with the epoll set
+// (parked, or parked once and open since).
+func (p *Poller) registered() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return len(p.conns)
