@@ -82,6 +82,21 @@ func BenchmarkEventWATUnstoppable(b *testing.B) {
 	benchEvent(b, rt, compile(b, rt, "echo.wasm"))
 }
 
+// BenchmarkLoop200k is one event whose handler counts down a 200,000
+// iteration loop: the cost of the deadline check at each loop iteration.
+func BenchmarkLoop200k(b *testing.B) {
+	rt := newTestRuntime(b)
+	r := newTestRoute(b, rt, compile(b, rt, "runaway.wasm"), RouteConfig{Framer: nopFramer{}, EventTimeout: 10 * time.Second})
+	h := open(b, r, nopConn{})
+	ctx := context.Background()
+	measureCPU(b)
+	for b.Loop() {
+		if err := r.Text(ctx, h, []byte("c")); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // bareInstance instantiates wasm directly on wazero (no plugins code) in a
 // runtime configured like ours, with the socklet host module.
 func bareInstance(b *testing.B, name string, closeOnDone bool) (api.Module, func()) {
