@@ -128,41 +128,43 @@ func instrument(wasm []byte, export string, period int32) ([]byte, error) {
 	m.fuel = m.flag + 1
 	addMemory := m.importedMemories == 0 && m.definedMemories == 0
 
+	// The sections the module lacks go right after the last section that
+	// must precede them, so that custom sections after it stay after it
+	// (wazero 1.12 reads a name section at the end of a module up to the
+	// end of the module, not of the section: it accepts some malformed
+	// ones there, and only there).
+	has := map[byte]bool{}
+	for _, s := range secs {
+		has[s.id] = true
+	}
+	if addMemory && !has[secMemory] {
+		secs = insertSection(secs, secMemory)
+	}
+	if !has[secGlobal] {
+		secs = insertSection(secs, secGlobal)
+	}
+	if !has[secExport] {
+		secs = insertSection(secs, secExport)
+	}
+
 	out := make([]byte, 0, len(wasm)+len(wasm)/8+64)
 	out = append(out, magic...)
-	wroteMemory, wroteGlobal, wroteExport := !addMemory, false, false
 	for _, s := range secs {
-		o := order[s.id]
-		if o > order[secMemory] && !wroteMemory {
-			out = appendSection(out, secMemory, zeroMemory)
-			wroteMemory = true
-		}
-		if o > order[secGlobal] && !wroteGlobal {
-			out = appendSection(out, secGlobal, m.globalSection(nil))
-			wroteGlobal = true
-		}
-		if o > order[secExport] && !wroteExport {
-			out = appendSection(out, secExport, m.exportSection(export))
-			wroteExport = true
-		}
 		switch s.id {
 		case secMemory:
-			if addMemory { // a memory section of no memory
+			if addMemory { // absent, or a section of no memory
 				out = appendSection(out, secMemory, zeroMemory)
-				wroteMemory = true
 				continue
 			}
 			out = append(out, s.raw...)
 		case secGlobal:
 			out = appendSection(out, secGlobal, m.globalSection(s.body))
-			wroteGlobal = true
 		case secExport:
 			body, err := m.exportSectionFrom(s.body, export)
 			if err != nil {
 				return nil, err
 			}
 			out = appendSection(out, secExport, body)
-			wroteExport = true
 		case secCode:
 			body, err := m.codeSection(s.body)
 			if err != nil {
@@ -173,16 +175,19 @@ func instrument(wasm []byte, export string, period int32) ([]byte, error) {
 			out = append(out, s.raw...)
 		}
 	}
-	if !wroteMemory {
-		out = appendSection(out, secMemory, zeroMemory)
-	}
-	if !wroteGlobal {
-		out = appendSection(out, secGlobal, m.globalSection(nil))
-	}
-	if !wroteExport {
-		out = appendSection(out, secExport, m.exportSection(export))
-	}
 	return out, nil
+}
+
+// insertSection inserts an empty section id after the last section of secs
+// that must precede it.
+func insertSection(secs []section, id byte) []section {
+	at := 0
+	for i, s := range secs {
+		if o := order[s.id]; o != 0 && o < order[id] {
+			at = i + 1
+		}
+	}
+	return append(secs[:at], append([]section{{id: id}}, secs[at:]...)...)
 }
 
 // section is one section of the input: raw is all of it (id, size and
@@ -301,21 +306,19 @@ func (m *module) globalSection(old []byte) []byte {
 	return append(b, 0x0b)
 }
 
-// exportSection returns an export section with only the flag's export.
-func (m *module) exportSection(export string) []byte {
-	b := appendU32(nil, 1)
-	return m.appendExport(b, export)
-}
-
 func (m *module) appendExport(b []byte, export string) []byte {
 	b = appendName(b, export)
 	b = append(b, 0x03) // global
 	return appendU32(b, m.flag)
 }
 
-// exportSectionFrom returns the module's export section with the flag's
-// export appended, refusing a module that already exports the name.
+// exportSectionFrom returns the module's export section (old, its contents;
+// nil if none) with the flag's export appended, refusing a module that
+// already exports the name.
 func (m *module) exportSectionFrom(old []byte, export string) ([]byte, error) {
+	if old == nil {
+		return m.appendExport(appendU32(nil, 1), export), nil
+	}
 	r := &reader{b: old}
 	n, err := r.u32()
 	if err != nil {
