@@ -11,7 +11,10 @@ import (
 // wazero accepts its input and Instrument returns bytes, wazero accepts
 // them too. It validates with the interpreter (the same validation as the
 // compiler's, without native code generation) to run fast; the table tests
-// compile with the compiler.
+// compile with the compiler. Run it with -parallel 1 on a small machine:
+// wazero itself stalls on some inputs, taking gigabytes (seen 2026-11-23:
+// a worker at 1.7 GB and no progress for a minute, inside wazero's
+// decoding; Instrument's own memory is proportional to its input).
 func FuzzInstrument(f *testing.F) {
 	for _, name := range append(fixtures, "env") {
 		f.Add(read(f, name+".wasm"))
