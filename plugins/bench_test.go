@@ -10,6 +10,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/socklet/socklet/abi"
+	"github.com/socklet/socklet/plugins/internal/wasmrewrite"
 )
 
 // nopConn is a Conn that takes everything and does nothing.
@@ -70,27 +71,43 @@ func BenchmarkEventGo(b *testing.B) {
 	benchEvent(b, rt, mod)
 }
 
-// BenchmarkEventWATUnstoppable is BenchmarkEventWAT on a runtime without
-// WithCloseOnContextDone: next to BenchmarkBareWATNoCloseOnDone it shows
-// this package's own cost per event, without wazero's per-call goroutine.
-func BenchmarkEventWATUnstoppable(b *testing.B) {
-	rt, err := newRuntime(context.Background(), RuntimeConfig{Logger: discard}, false)
-	if err != nil {
-		b.Fatal(err)
+// BenchmarkLoop200k is one event whose handler counts down a 200,000
+// iteration loop: the cost of the deadline check at each loop iteration.
+func BenchmarkLoop200k(b *testing.B) {
+	rt := newTestRuntime(b)
+	r := newTestRoute(b, rt, compile(b, rt, "runaway.wasm"), RouteConfig{Framer: nopFramer{}, EventTimeout: 10 * time.Second})
+	h := open(b, r, nopConn{})
+	ctx := context.Background()
+	measureCPU(b)
+	for b.Loop() {
+		if err := r.Text(ctx, h, []byte("c")); err != nil {
+			b.Fatal(err)
+		}
 	}
-	b.Cleanup(func() { _ = rt.Close(context.Background()) })
-	benchEvent(b, rt, compile(b, rt, "echo.wasm"))
 }
 
-// bareInstance instantiates wasm directly on wazero (no plugins code) in a
-// runtime configured like ours, with the socklet host module.
+// bareInstance instantiates wasm directly on wazero (no plugins code) with
+// the socklet host module: instrumented in a runtime configured like ours,
+// or, with closeOnDone, as this package ran before it instrumented modules
+// (not instrumented, WithCloseOnContextDone).
 func bareInstance(b *testing.B, name string, closeOnDone bool) (api.Module, func()) {
 	ctx := context.Background()
 	wr := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCloseOnContextDone(closeOnDone))
 	if _, err := instantiateHostModules(ctx, wr); err != nil {
 		b.Fatal(err)
 	}
-	m, err := wr.InstantiateModule(ctx, mustCompile(b, wr, name), wazero.NewModuleConfig().WithName("").WithStartFunctions())
+	wasm := fixture(b, name)
+	if !closeOnDone {
+		var err error
+		if wasm, err = wasmrewrite.Instrument(wasm, interruptExport); err != nil {
+			b.Fatal(err)
+		}
+	}
+	compiled, err := wr.CompileModule(ctx, wasm)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := wr.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -105,14 +122,6 @@ func bareInstance(b *testing.B, name string, closeOnDone bool) (api.Module, func
 		}
 	}
 	return m, func() { _ = wr.Close(ctx) }
-}
-
-func mustCompile(b *testing.B, wr wazero.Runtime, name string) wazero.CompiledModule {
-	c, err := wr.CompileModule(context.Background(), fixture(b, name))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return c
 }
 
 // benchBare is the same event done by hand on wazero: socklet_alloc, copy
@@ -148,20 +157,21 @@ func timeoutPerCall(ctx context.Context) (context.Context, func()) {
 	return context.WithTimeout(ctx, time.Second)
 }
 
-// BenchmarkBareWAT is wazero's own cost of an event (WithCloseOnContextDone,
+// BenchmarkBareWAT is wazero's own cost of an event (instrumented module,
 // as socklet runs), the baseline of BenchmarkEventWAT.
-func BenchmarkBareWAT(b *testing.B) { benchBare(b, "echo.wasm", true, noDeadline) }
+func BenchmarkBareWAT(b *testing.B) { benchBare(b, "echo.wasm", false, noDeadline) }
 
 // BenchmarkBareGo is BenchmarkBareWAT for the Go guest.
-func BenchmarkBareGo(b *testing.B) { benchBare(b, "goecho.wasm", true, noDeadline) }
+func BenchmarkBareGo(b *testing.B) { benchBare(b, "goecho.wasm", false, noDeadline) }
 
-// BenchmarkBareWATTimeoutPerCall is the alternative deadline mechanism:
+// BenchmarkBareWATCloseOnDone is the mechanism socklet used before it
+// instrumented modules, for reference: WithCloseOnContextDone, with which
+// wazero starts a goroutine per call.
+func BenchmarkBareWATCloseOnDone(b *testing.B) { benchBare(b, "echo.wasm", true, noDeadline) }
+
+// BenchmarkBareWATTimeoutPerCall is WithCloseOnContextDone with a
 // context.WithTimeout around each event instead of the watchdog.
 func BenchmarkBareWATTimeoutPerCall(b *testing.B) { benchBare(b, "echo.wasm", true, timeoutPerCall) }
-
-// BenchmarkBareWATNoCloseOnDone shows what WithCloseOnContextDone itself
-// costs (wazero starts a goroutine per call when it is on).
-func BenchmarkBareWATNoCloseOnDone(b *testing.B) { benchBare(b, "echo.wasm", false, noDeadline) }
 
 // benchInstantiate measures building one instance from a compiled module
 // (memory reservation, instantiation, _initialize) and disposing it.

@@ -9,6 +9,7 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/socklet/socklet/abi"
+	"github.com/socklet/socklet/plugins/internal/wasmrewrite"
 )
 
 // Report is what Inspect found in a module, for `socklet check`.
@@ -45,6 +46,11 @@ func Inspect(ctx context.Context, wasm []byte) (*Report, error) {
 	}
 	s := shapeOf(compiled)
 	rep := &Report{Problems: s.problems(wasi)}
+	// Runtime.Compile instruments the module; what it cannot instrument
+	// is refused at load. The report shows the user's module, not ours.
+	if _, err := wasmrewrite.Instrument(wasm, interruptExport); err != nil {
+		rep.Problems = append(rep.Problems, err.Error())
+	}
 	rep.Valid = len(rep.Problems) == 0
 	for name, d := range s.exports {
 		sym := Symbol{Name: name, Kind: "func", Signature: defSignature(d)}

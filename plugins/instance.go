@@ -51,6 +51,9 @@ type instance struct {
 
 	// ctx is the context of every call (see callCtx).
 	ctx *callCtx
+	// stop is the module's stop flag (wasmrewrite.Instrument), which the
+	// watchdog sets to stop a call that overran its deadline.
+	stop api.MutableGlobal
 
 	alloc    api.Function
 	room     uint32                 // the buffer socklet_alloc last lent for payloads; 0 = none
@@ -102,6 +105,13 @@ func (s *slot) instantiate(ctx context.Context, mod *Module) (*instance, error) 
 		return nil, fmt.Errorf("plugins: instantiating %s: %w", mod.name, err)
 	}
 	in.mod = m
+	stop, ok := m.ExportedGlobal(interruptExport).(api.MutableGlobal)
+	if !ok { // Compile instrumented the module: a bug if it is missing
+		_ = m.Close(ctx)
+		lm.release()
+		return nil, fmt.Errorf("plugins: %s has no stop flag %q", mod.name, interruptExport)
+	}
+	in.stop = stop
 	in.mem = m.ExportedMemory(abi.MemoryExport)
 	in.alloc = m.ExportedFunction(abi.ExportAlloc)
 	for k := range numKinds {
@@ -169,7 +179,6 @@ func (in *instance) deliver(kind eventKind, h uint64, p []byte, code int) error 
 // slot's mutex (no call is running).
 func (in *instance) dispose() {
 	in.wd.remove(in)
-	in.ctx.cancel()
 	_ = in.mod.Close(context.Background())
 	in.lm.release()
 	in.stdout.flush()

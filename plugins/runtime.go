@@ -13,6 +13,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/socklet/socklet/abi"
+	"github.com/socklet/socklet/plugins/internal/wasmrewrite"
 )
 
 // wasiModule is the import module name of WASI preview1.
@@ -28,9 +29,11 @@ type RuntimeConfig struct {
 }
 
 // Runtime is the process's wazero runtime: the compiler engine with a
-// compilation cache, WithCloseOnContextDone, WASI preview1 without any
-// capability but clocks, random and stdout/stderr, and the "socklet" host
-// module of abi.Imports. It is safe for concurrent use.
+// compilation cache, WASI preview1 without any capability but clocks,
+// random and stdout/stderr, and the "socklet" host module of abi.Imports.
+// It does not use wazero's WithCloseOnContextDone: Compile instruments each
+// module with a stop flag that the watchdog sets (see watchdog). It is safe
+// for concurrent use.
 type Runtime struct {
 	wr    wazero.Runtime
 	cache wazero.CompilationCache
@@ -43,16 +46,13 @@ type Runtime struct {
 	closed  bool
 }
 
+// interruptExport is the name under which Compile exports a module's stop flag
+// (wasmrewrite.Instrument); a module that exports it itself is refused.
+const interruptExport = "socklet:interrupt"
+
 // NewRuntime creates the runtime and instantiates the host modules.
 func NewRuntime(ctx context.Context, cfg RuntimeConfig) (*Runtime, error) {
-	return newRuntime(ctx, cfg, true)
-}
-
-// newRuntime is NewRuntime; benchmarks turn stoppable off to measure this
-// package's own cost without wazero's per-call goroutine (a runtime without
-// it cannot stop a guest that loops).
-func newRuntime(ctx context.Context, cfg RuntimeConfig, stoppable bool) (*Runtime, error) {
-	rc := wazero.NewRuntimeConfig().WithCloseOnContextDone(stoppable)
+	rc := wazero.NewRuntimeConfig()
 	rt := &Runtime{log: cfg.Logger, modules: map[[32]byte]*Module{}}
 	if rt.log == nil {
 		rt.log = slog.Default()
@@ -126,13 +126,15 @@ func (rt *Runtime) Close(ctx context.Context) error {
 	return err
 }
 
-// Compile compiles and validates a module named name (a label for errors
-// and logs). Compiles are serialized (a large module takes about a second;
+// Compile instruments (wasmrewrite.Instrument), compiles and validates a
+// module named name (a label for errors and logs). Compiles are serialized (a large module takes about a second;
 // with RuntimeConfig.CacheDir, a module compiled before loads in
 // milliseconds). Identical bytes (by SHA-256) return the same *Module with one
 // more reference; every successful Compile must be paired with one
 // Module.Release. An invalid module fails with an *InvalidModuleError
-// listing every problem (errors.Is(err, ErrInvalidModule)).
+// listing every problem (errors.Is(err, ErrInvalidModule)), as is a module
+// the instrumentation cannot handle (an instruction of a proposal wazero's
+// default features refuse, or an export named "socklet:interrupt").
 func (rt *Runtime) Compile(ctx context.Context, name string, wasm []byte) (*Module, error) {
 	hash := sha256.Sum256(wasm)
 	rt.mu.Lock()
@@ -144,7 +146,19 @@ func (rt *Runtime) Compile(ctx context.Context, name string, wasm []byte) (*Modu
 		m.refs++
 		return m, nil
 	}
-	compiled, err := rt.wr.CompileModule(ctx, wasm)
+	stoppable, err := wasmrewrite.Instrument(wasm, interruptExport)
+	if err != nil {
+		// Prefer wazero's account of a module that is not valid at all.
+		c, cerr := rt.wr.CompileModule(ctx, wasm)
+		if cerr != nil {
+			return nil, fmt.Errorf("plugins: %s: %w", name, cerr)
+		}
+		_ = c.Close(ctx)
+		return nil, &InvalidModuleError{Name: name, Problems: []string{err.Error()}}
+	}
+	// The compilation cache keys on the instrumented bytes: a change of
+	// the instrumentation compiles anew.
+	compiled, err := rt.wr.CompileModule(ctx, stoppable)
 	if err != nil {
 		return nil, fmt.Errorf("plugins: %s: %w", name, err)
 	}

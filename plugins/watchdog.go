@@ -20,23 +20,25 @@ const killed = ^uint64(0)
 // A call stores its deadline (in ticks of clock) in its instance's deadline
 // word and clears it with a compare-and-swap when it returns. Each tick the
 // watchdog advances clock and, for every instance whose deadline passed,
-// swaps the word to killed and cancels the instance's context: wazero
-// (WithCloseOnContextDone) then closes the module, and the guest exits at
-// its next loop back-edge. The caller's compare-and-swap fails, so it knows
-// the call was stopped even if the guest returned at the same moment, and
-// discards the instance.
+// swaps the word to killed and sets the instance's stop flag, a global that
+// Runtime.Compile added to the module (plugins/internal/wasmrewrite): the
+// guest checks it every wasmrewrite.Period function entries or loop
+// iterations, from its own goroutine, and traps (unreachable). The caller's
+// compare-and-swap fails, so it knows the call was stopped (ErrTimeout, not
+// the trap) even if the guest returned at the same moment, and discards the
+// instance: the flag is never cleared.
 //
-// Why a context per instance, cancelled by the watchdog, rather than
-// api.Module.CloseWithExitCode from the watchdog (which also stops a running
-// guest: verified with wazero 1.12): CloseWithExitCode closes the module's
-// resources at once, from the watchdog's goroutine, while the guest and
-// its host functions still run (its memory is freed, its WASI state set to
-// nil). A cancelled context makes wazero close the module from the calling
-// goroutine instead. Both cost the same per call: with
-// WithCloseOnContextDone, wazero 1.12 starts a goroutine for every call
-// whether or not the context can be cancelled (callEngine.callWithStack),
-// and that goroutine, not this package, is most of the per-event cost (see
-// the benchmarks in bench_test.go).
+// Why a flag in the guest rather than wazero's WithCloseOnContextDone and a
+// cancelled context (what this package did before): wazero 1.12 pays for
+// that option twice, a goroutine started for every call
+// (CloseModuleOnCanceledOrTimeout) and an exit from native code to Go at
+// every loop iteration (checkModuleExitCode, ~160 ns); the flag costs a
+// countdown per iteration and nothing per call. And why not
+// api.Module.CloseWithExitCode from the watchdog: it frees the module's
+// resources from the watchdog's goroutine while the guest and its host
+// functions still run. Setting a global touches one word of the running
+// module (moduleEngine.SetGlobalValue); the trap then unwinds on the
+// caller's goroutine.
 type watchdog struct {
 	clock atomic.Uint64 // ticks since start
 	tick  time.Duration
@@ -88,7 +90,7 @@ func (w *watchdog) run() {
 		for in := range w.insts {
 			d := in.deadline.Load()
 			if d != 0 && d != killed && d <= now && in.deadline.CompareAndSwap(d, killed) {
-				in.ctx.cancel()
+				in.stop.Set(1)
 			}
 		}
 		w.mu.Unlock()
