@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -80,16 +81,20 @@ type Conn struct {
 	flushDone       sync.Cond // L = &mu; broadcast when a flusher stops or the conn closes
 	pending         *msgBuf   // queued bytes, nil when empty
 	inflight        int       // bytes taken by the flusher and being written
-	flushing        bool      // a flusher (goroutine or Flush) owns the network writes
-	corked          bool      // Cork: data frames wait for Uncork/Flush
+	flushing        bool      // a flusher (goroutine, Flush, or a direct write) owns the network writes
+	kicked          bool      // a flusher goroutine was started and has not run yet: Flush takes its place
+	urgent          bool      // a control frame was queued while a direct write held flushing
 	closeSent       bool      // a close frame is queued or written
 	closeAfterFlush bool      // close TCP once the queue is drained
 	closed          bool      // TCP closed
 	writeErr        error
 	closeTimer      *time.Timer
 
+	corked atomic.Bool // Cork: data frames wait for Uncork/Flush
+
 	// Flusher only (the one holding flushing).
 	writeDeadline time.Time
+	direct        *directWriter // non-blocking writev on the socket; nil when nc has none
 
 	// Compression of outbound messages; compMu orders compression with
 	// queueing so the peer inflates messages in the order they were deflated.
@@ -125,6 +130,7 @@ func newConn(nc net.Conn, br *bufio.Reader, cfg connConfig) *Conn {
 	}
 	c.flushDone.L = &c.mu
 	c.flushFn = c.flushBackground
+	c.direct = newDirectWriter(nc)
 	c.rd.c = c
 	if br != nil && br.Buffered() > 0 {
 		p, _ := br.Peek(br.Buffered())
