@@ -180,3 +180,34 @@ func maskBytes(key [4]byte, pos int, b []byte) int {
 	}
 	return (pos + len(b)) & 3
 }
+
+// maskCopy writes src XOR key to dst[:len(src)], starting at key offset
+// pos, and returns the offset for the next call: maskBytes fused with the
+// copy, so the client role masks a payload into the queue in one pass
+// without touching the caller's buffer. dst must be at least as long as
+// src and must not overlap it unless they are the same slice.
+func maskCopy(dst, src []byte, key [4]byte, pos int) int {
+	dst = dst[:len(src)]
+	k := binary.LittleEndian.Uint32(key[:])
+	k = bits.RotateLeft32(k, -8*(pos&3))
+	n := len(src)
+	if len(src) >= 8 {
+		k64 := uint64(k) | uint64(k)<<32
+		for len(src) >= 32 {
+			d := dst[:32]
+			binary.LittleEndian.PutUint64(d, binary.LittleEndian.Uint64(src)^k64)
+			binary.LittleEndian.PutUint64(d[8:], binary.LittleEndian.Uint64(src[8:])^k64)
+			binary.LittleEndian.PutUint64(d[16:], binary.LittleEndian.Uint64(src[16:])^k64)
+			binary.LittleEndian.PutUint64(d[24:], binary.LittleEndian.Uint64(src[24:32])^k64)
+			dst, src = dst[32:], src[32:]
+		}
+		for len(src) >= 8 {
+			binary.LittleEndian.PutUint64(dst[:8], binary.LittleEndian.Uint64(src)^k64)
+			dst, src = dst[8:], src[8:]
+		}
+	}
+	for i := range src {
+		dst[i] = src[i] ^ byte(k>>(8*(i&3)))
+	}
+	return (pos + n) & 3
+}

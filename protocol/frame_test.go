@@ -133,3 +133,36 @@ func TestMaskBytesMatchesNaive(t *testing.T) {
 		}
 	}
 }
+
+// TestMaskCopyMatchesNaive: maskCopy writes the masked bytes to dst, leaves
+// src untouched, writes nothing past len(src), and returns the next offset.
+func TestMaskCopyMatchesNaive(t *testing.T) {
+	key := [4]byte{0xde, 0xad, 0xbe, 0xef}
+	for n := 0; n < 100; n++ {
+		for pos := range 4 {
+			src := make([]byte, n)
+			for i := range src {
+				src[i] = byte(i)
+			}
+			orig := append([]byte(nil), src...)
+			want := append([]byte(nil), src...)
+			for i := range want {
+				want[i] ^= key[(pos+i)&3]
+			}
+			dst := bytes.Repeat([]byte{0xaa}, n+8)
+			next := maskCopy(dst, src, key, pos)
+			if !bytes.Equal(dst[:n], want) {
+				t.Fatalf("n=%d pos=%d: mismatch", n, pos)
+			}
+			if !bytes.Equal(dst[n:], bytes.Repeat([]byte{0xaa}, 8)) {
+				t.Fatalf("n=%d pos=%d: wrote past len(src)", n, pos)
+			}
+			if !bytes.Equal(src, orig) {
+				t.Fatalf("n=%d pos=%d: src modified", n, pos)
+			}
+			if next != (pos+n)&3 {
+				t.Fatalf("n=%d pos=%d: next %d", n, pos, next)
+			}
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -335,10 +336,13 @@ func (c *Conn) appendFrameLocked(op opcode, rsv byte, p []byte) {
 		binary.LittleEndian.PutUint32(key[:], rand.Uint32())
 	}
 	b := appendFrameHeader(c.pending.b, true, rsv, op, len(p), masked, key)
-	start := len(b)
-	b = append(b, p...)
 	if masked {
-		maskBytes(key, 0, b[start:])
+		// Mask while copying: one pass, and p itself is left untouched.
+		start := len(b)
+		b = slices.Grow(b, len(p))[:start+len(p)]
+		maskCopy(b[start:], p, key, 0)
+	} else {
+		b = append(b, p...)
 	}
 	c.pending.b = b
 }
