@@ -82,7 +82,6 @@ type Conn struct {
 	pending         *msgBuf   // queued bytes, nil when empty
 	inflight        int       // bytes taken by the flusher and being written
 	flushing        bool      // a flusher (goroutine, Flush, or a direct write) owns the network writes
-	kicked          bool      // a flusher goroutine was started and has not run yet: Flush takes its place
 	urgent          bool      // a control frame was queued while a direct write held flushing
 	closeSent       bool      // a close frame is queued or written
 	closeAfterFlush bool      // close TCP once the queue is drained

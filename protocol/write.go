@@ -132,20 +132,12 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 
 // Flush writes every queued frame from the calling goroutine and returns
 // when the queue is empty (or a write failed). If a flusher goroutine is
-// writing it waits for it instead (one that was started but has not run yet
-// is replaced by this call). It returns ErrClosed when TCP is closed; when a
-// write failed (and closed TCP) the error wraps both ErrClosed and the
-// network error.
+// running it waits for it instead. It returns ErrClosed when TCP is closed;
+// when a write failed (and closed TCP) the error wraps both ErrClosed and
+// the network error.
 func (c *Conn) Flush() error {
 	c.mu.Lock()
 	for c.flushing && !c.closed {
-		if c.kicked {
-			// The goroutine started by a Write has not run yet: write from
-			// here instead of waiting for the scheduler. It will find
-			// kicked false and exit.
-			c.kicked = false
-			return c.flushLoopLocked()
-		}
 		c.flushDone.Wait()
 	}
 	if c.closed {
@@ -298,7 +290,6 @@ func (c *Conn) writeDirectLocked(h, p []byte) {
 // to be closed now (closeAfterFlush with nothing left). c.mu is held.
 func (c *Conn) releaseFlushLocked() (closeNow bool) {
 	c.flushing = false
-	c.kicked = false
 	c.inflight = 0
 	urgent := c.urgent
 	c.urgent = false
@@ -402,20 +393,11 @@ func (c *Conn) forceKickLocked() {
 		return
 	}
 	c.flushing = true
-	c.kicked = true
 	go c.flushFn()
 }
 
-// flushBackground is the flusher goroutine. A Flush may have taken its
-// place before it ran (kicked is then false), or an older goroutine that
-// ran late may have taken it; then there is nothing left to do.
 func (c *Conn) flushBackground() {
 	c.mu.Lock()
-	if !c.kicked {
-		c.mu.Unlock()
-		return
-	}
-	c.kicked = false
 	_ = c.flushLoopLocked()
 }
 
