@@ -284,6 +284,10 @@ func BenchmarkWriteTCP(b *testing.B) {
 				p := make([]byte, n)
 				b.ReportAllocs()
 				b.SetBytes(int64(n))
+				// CPU of the whole process, the discarding peer included:
+				// on a loaded machine wall time says little.
+				cpu := processCPU()
+				defer func() { b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op") }()
 				for b.Loop() {
 					c.Cork()
 					if err := c.Write(MessageBinary, p); err != nil {

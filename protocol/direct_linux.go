@@ -18,7 +18,8 @@ type directWriter struct {
 	fn   func(fd uintptr) bool // d.attempt, bound once: passing a method value allocates
 	bufs [2][]byte             // what to write; cleared after each attempt
 	hdr  [maxFrameHeaderSize]byte
-	n    int // bytes the last attempt wrote
+	n    int  // bytes the last attempt wrote
+	full bool // the last direct frame did not fit the socket buffer
 }
 
 // newDirectWriter returns nil when nc gives no access to a socket

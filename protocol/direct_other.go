@@ -6,7 +6,10 @@ import "net"
 
 // directWriter is implemented on Linux only; elsewhere every write goes
 // through net.Conn.Write.
-type directWriter struct{ hdr [maxFrameHeaderSize]byte }
+type directWriter struct {
+	hdr  [maxFrameHeaderSize]byte
+	full bool
+}
 
 func newDirectWriter(net.Conn) *directWriter { return nil }
 

@@ -262,6 +262,7 @@ func (c *Conn) writeDirectLocked(h, p []byte) {
 	c.inflight = total // counts against OutboundQueueBytes like a flush in progress
 	c.mu.Unlock()
 	n := c.direct.try(h, p)
+	c.direct.full = n < total
 	c.mu.Lock()
 	if n < total && !c.closed {
 		rest := getMsgBuf()
@@ -471,12 +472,17 @@ func (c *Conn) flushLoopLocked() error {
 // less than half of it is left, so a busy connection does not reset a
 // timer on every write.
 func (c *Conn) writeNet(b []byte) error {
-	if c.direct != nil {
+	if c.direct != nil && !c.direct.full {
 		n := c.direct.try(b, nil)
 		if n == len(b) {
 			return nil
 		}
 		b = b[n:]
+	}
+	if c.direct != nil {
+		// The socket buffer was full: the next flush goes straight to the
+		// blocking write (which waits for room) rather than trying again.
+		c.direct.full = false
 	}
 	// time.Until reads only the monotonic clock (writeDeadline carries it).
 	if time.Until(c.writeDeadline) < c.opts.WriteTimeout/2 {
