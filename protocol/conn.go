@@ -53,7 +53,9 @@ func (t MessageType) String() string {
 // the reading goroutine. Every other method is safe for concurrent use and
 // never blocks on the network except Flush. Writes are queued in a bounded
 // buffer and written by a short-lived flusher goroutine (started when data
-// is queued, gone when the queue is empty) or inline by Flush.
+// is queued, gone when the queue is empty) or inline by Flush; a large
+// message on an empty queue may also be written by Write itself, with one
+// non-blocking write (see Write).
 //
 // The closing handshake (RFC 6455 7.1) completes only while some goroutine
 // keeps calling ReadMessage until it returns an error; otherwise

@@ -15,10 +15,13 @@ import (
 const controlSlack = 1 << 10
 
 // Write queues p as one unfragmented message of type typ (MessageText or
-// MessageBinary) and returns without waiting for the network. p is copied;
-// the caller may reuse it at once. It is safe for concurrent use; messages
-// from one goroutine are sent in call order, and frames queued together are
-// written with one syscall.
+// MessageBinary) and returns without waiting for the network. The caller
+// may reuse p as soon as Write returns: p is copied into the queue, except
+// that a large server-role message (8 KiB or more) written when nothing is
+// queued is first offered to the socket with one non-blocking write, and
+// only what the socket does not take is copied (Linux TCP and Unix conns).
+// It is safe for concurrent use; messages from one goroutine are sent in
+// call order, and frames queued together are written with one syscall.
 //
 // Write does not check that a text message is valid UTF-8 (the peer fails
 // the connection with 1007 if it is not). Errors: ErrQueueFull when the
