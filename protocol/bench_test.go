@@ -279,7 +279,7 @@ func BenchmarkWriteTCP(b *testing.B) {
 				c := <-ch
 				defer c.CloseNow()
 				if !direct {
-					c.direct = nil
+					c.raw = nil
 				}
 				p := make([]byte, n)
 				b.ReportAllocs()

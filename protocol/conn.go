@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -95,7 +96,8 @@ type Conn struct {
 
 	// Flusher only (the one holding flushing).
 	writeDeadline time.Time
-	direct        *directWriter // non-blocking writev on the socket; nil when nc has none
+	raw           syscall.RawConn // the socket, for non-blocking writes; nil when nc has none
+	sockFull      bool            // the last direct write did not fit the socket buffer
 
 	// Compression of outbound messages; compMu orders compression with
 	// queueing so the peer inflates messages in the order they were deflated.
@@ -131,7 +133,7 @@ func newConn(nc net.Conn, br *bufio.Reader, cfg connConfig) *Conn {
 	}
 	c.flushDone.L = &c.mu
 	c.flushFn = c.flushBackground
-	c.direct = newDirectWriter(nc)
+	c.raw = socketOf(nc)
 	c.rd.c = c
 	if br != nil && br.Buffered() > 0 {
 		p, _ := br.Peek(br.Buffered())

@@ -4,28 +4,17 @@ package protocol
 
 import (
 	"net"
+	"sync"
 	"syscall"
 	"unsafe"
 )
 
-// directWriter makes non-blocking writev attempts on a TCP or Unix socket
-// through its syscall.RawConn, which holds the descriptor open for the
-// duration of the attempt (a concurrent Close cannot make us write to a
-// reused descriptor). Used only by the Conn's flusher of the moment (the
-// holder of Conn.flushing), so its fields need no lock.
-type directWriter struct {
-	raw  syscall.RawConn
-	fn   func(fd uintptr) bool // d.attempt, bound once: passing a method value allocates
-	bufs [2][]byte             // what to write; cleared after each attempt
-	hdr  [maxFrameHeaderSize]byte
-	n    int  // bytes the last attempt wrote
-	full bool // the last direct frame did not fit the socket buffer
-}
-
-// newDirectWriter returns nil when nc gives no access to a socket
-// descriptor (TLS, net.Pipe, wrappers): the Conn then always writes through
-// nc.Write.
-func newDirectWriter(nc net.Conn) *directWriter {
+// socketOf returns the socket under nc for non-blocking writes, or nil when
+// nc gives no access to one (TLS, net.Pipe, wrappers): the Conn then always
+// writes through nc.Write. The RawConn holds the descriptor open for the
+// duration of each attempt, so a concurrent Close cannot make us write to a
+// reused descriptor.
+func socketOf(nc net.Conn) syscall.RawConn {
 	var sc syscall.Conn
 	switch c := nc.(type) {
 	case *net.TCPConn:
@@ -39,20 +28,37 @@ func newDirectWriter(nc net.Conn) *directWriter {
 	if err != nil {
 		return nil
 	}
-	d := &directWriter{raw: raw}
-	d.fn = d.attempt
-	return d
+	return raw
 }
 
-// try writes as much of a then b as the socket takes without blocking and
-// returns how many bytes that was (0 on any error: the caller then queues
-// everything and the flusher's blocking write reports the error, if it
-// persists). It never waits for the network: the socket is non-blocking
-// and the callback always reports done.
-func (d *directWriter) try(a, b []byte) int {
+// directWriter is the state of one non-blocking write attempt. It comes
+// from a pool for the attempt only (the Conn keeps just its RawConn), so an
+// idle Conn pays nothing for it.
+type directWriter struct {
+	fn   func(fd uintptr) bool // d.attempt, bound once: passing a method value allocates
+	bufs [2][]byte             // what to write; cleared after each attempt
+	hdr  [maxFrameHeaderSize]byte
+	n    int // bytes the last attempt wrote
+}
+
+var directWriters = sync.Pool{New: func() any {
+	d := new(directWriter)
+	d.fn = d.attempt
+	return d
+}}
+
+func getDirectWriter() *directWriter  { return directWriters.Get().(*directWriter) }
+func putDirectWriter(d *directWriter) { directWriters.Put(d) }
+
+// try writes as much of a then b to raw as the socket takes without
+// blocking and returns how many bytes that was (0 on any error: the caller
+// then queues everything and the flusher's blocking write reports the
+// error, if it persists). It never waits for the network: the socket is
+// non-blocking and the callback always reports done.
+func (d *directWriter) try(raw syscall.RawConn, a, b []byte) int {
 	d.bufs[0], d.bufs[1] = a, b
 	d.n = 0
-	err := d.raw.Write(d.fn)
+	err := raw.Write(d.fn)
 	d.bufs = [2][]byte{} // do not keep the caller's memory reachable
 	if err != nil {
 		// Typically a write deadline that expired while no blocking write

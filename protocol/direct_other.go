@@ -2,15 +2,19 @@
 
 package protocol
 
-import "net"
+import (
+	"net"
+	"syscall"
+)
 
-// directWriter is implemented on Linux only; elsewhere every write goes
-// through net.Conn.Write.
-type directWriter struct {
-	hdr  [maxFrameHeaderSize]byte
-	full bool
-}
+// Non-blocking direct writes are implemented on Linux only; elsewhere
+// socketOf reports no socket and every write goes through net.Conn.Write.
 
-func newDirectWriter(net.Conn) *directWriter { return nil }
+func socketOf(net.Conn) syscall.RawConn { return nil }
 
-func (d *directWriter) try(a, b []byte) int { return 0 }
+type directWriter struct{ hdr [maxFrameHeaderSize]byte }
+
+func getDirectWriter() *directWriter { return new(directWriter) }
+func putDirectWriter(*directWriter)  {}
+
+func (d *directWriter) try(syscall.RawConn, []byte, []byte) int { return 0 }

@@ -108,7 +108,7 @@ func (c *Conn) WritePrepared(pm *PreparedMessage) error {
 }
 
 // queueRaw queues an already framed (server-role) message. A large frame
-// on an empty queue is offered to the socket directly (see queueFrame).
+// on an empty queue is offered to the socket directly (see queueData).
 func (c *Conn) queueRaw(frame []byte, force bool) error {
 	c.mu.Lock()
 	if err := c.checkSpaceLocked(len(frame), force); err != nil {
@@ -116,7 +116,7 @@ func (c *Conn) queueRaw(frame []byte, force bool) error {
 		return err
 	}
 	if len(frame) >= directWriteMin && c.canWriteDirectLocked() {
-		c.writeDirectLocked(frame, nil)
+		c.writeDirectLocked(getDirectWriter(), frame, nil)
 		return nil
 	}
 	c.appendRawLocked(frame)

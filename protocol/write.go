@@ -214,7 +214,7 @@ func (c *Conn) queueFrame(op opcode, rsv byte, p []byte, force bool) error {
 // the network, so it escapes; control frames use queueFrame, whose p does
 // not.
 func (c *Conn) queueData(op opcode, rsv byte, p []byte, force bool) error {
-	if !c.server || len(p) < directWriteMin || c.direct == nil {
+	if !c.server || len(p) < directWriteMin || c.raw == nil {
 		return c.queueFrame(op, rsv, p, force)
 	}
 	n := frameHeaderSize(len(p), false) + len(p)
@@ -224,9 +224,9 @@ func (c *Conn) queueData(op opcode, rsv byte, p []byte, force bool) error {
 		return err
 	}
 	if c.canWriteDirectLocked() {
-		// No one holds the flusher role, so its header room is free.
-		h := appendFrameHeader(c.direct.hdr[:0], true, rsv, op, len(p), false, [4]byte{})
-		c.writeDirectLocked(h, p)
+		d := getDirectWriter()
+		h := appendFrameHeader(d.hdr[:0], true, rsv, op, len(p), false, [4]byte{})
+		c.writeDirectLocked(d, h, p)
 		return nil
 	}
 	c.appendFrameLocked(op, rsv, p)
@@ -249,23 +249,24 @@ const maxFrameHeaderSize = 14
 // socket allows non-blocking writes, nothing is queued (order) and no
 // flusher owns the network. c.mu is held.
 func (c *Conn) canWriteDirectLocked() bool {
-	return c.direct != nil && !c.flushing && !c.closed && (c.pending == nil || len(c.pending.b) == 0)
+	return c.raw != nil && !c.flushing && !c.closed && (c.pending == nil || len(c.pending.b) == 0)
 }
 
 // writeDirectLocked writes the frame h+p (server role, so p is sent as is:
 // the caller's buffer is never modified) without copying it: it takes the
-// flusher role, makes one non-blocking writev attempt, and queues (copies)
-// only the bytes the socket did not take, ahead of anything queued
+// flusher role, makes one non-blocking writev attempt with d, and queues
+// (copies) only the bytes the socket did not take, ahead of anything queued
 // meanwhile. It never waits for the network, so Write keeps its contract;
-// the caller may reuse p when it returns. c.mu is held on entry and
-// released on return; canWriteDirectLocked was true.
-func (c *Conn) writeDirectLocked(h, p []byte) {
+// the caller may reuse p when it returns. d goes back to its pool (h may be
+// d.hdr). c.mu is held on entry and released on return;
+// canWriteDirectLocked was true.
+func (c *Conn) writeDirectLocked(d *directWriter, h, p []byte) {
 	c.flushing = true
 	total := len(h) + len(p)
 	c.inflight = total // counts against OutboundQueueBytes like a flush in progress
 	c.mu.Unlock()
-	n := c.direct.try(h, p)
-	c.direct.full = n < total
+	n := d.try(c.raw, h, p)
+	c.sockFull = n < total
 	c.mu.Lock()
 	if n < total && !c.closed {
 		rest := getMsgBuf()
@@ -280,6 +281,7 @@ func (c *Conn) writeDirectLocked(h, p []byte) {
 		}
 		c.pending = rest
 	}
+	putDirectWriter(d)
 	closeNow := c.releaseFlushLocked()
 	c.mu.Unlock()
 	if closeNow {
@@ -475,18 +477,19 @@ func (c *Conn) flushLoopLocked() error {
 // less than half of it is left, so a busy connection does not reset a
 // timer on every write.
 func (c *Conn) writeNet(b []byte) error {
-	if c.direct != nil && !c.direct.full {
-		n := c.direct.try(b, nil)
+	if c.raw != nil && !c.sockFull {
+		d := getDirectWriter()
+		n := d.try(c.raw, b, nil)
+		putDirectWriter(d)
 		if n == len(b) {
 			return nil
 		}
 		b = b[n:]
 	}
-	if c.direct != nil {
-		// The socket buffer was full: the next flush goes straight to the
-		// blocking write (which waits for room) rather than trying again.
-		c.direct.full = false
-	}
+	// After a direct write the socket did not fully take, its buffer was
+	// full: this flush went straight to the blocking write (which waits for
+	// room) rather than trying again; the next one tries.
+	c.sockFull = false
 	// time.Until reads only the monotonic clock (writeDeadline carries it).
 	if time.Until(c.writeDeadline) < c.opts.WriteTimeout/2 {
 		c.writeDeadline = time.Now().Add(c.opts.WriteTimeout)
