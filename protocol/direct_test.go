@@ -325,3 +325,49 @@ func TestReadMessageShortReads(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectWriteCorkedThenClose: corked, large messages to a peer that does
+// not read, until one is only partly taken by the socket and its rest is
+// queued. Close then queues the close frame behind that rest and is not
+// held by the cork: once the peer reads, it gets every message whole, then
+// the close frame, and the server finishes.
+func TestDirectWriteCorkedThenClose(t *testing.T) {
+	srv, cli := serverConnTo(t, Options{OutboundQueueBytes: 64 << 20})
+	if srv.raw == nil {
+		t.Skip("no direct writes on this platform")
+	}
+	srv.Cork()
+	sent := 0
+	for ; sent < 10000; sent++ {
+		srv.mu.Lock()
+		queued := srv.pending != nil && len(srv.pending.b) > 0
+		srv.mu.Unlock()
+		if queued {
+			break
+		}
+		if err := srv.Write(MessageBinary, seqMessage(0, sent, 48<<10)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sent == 10000 {
+		t.Fatal("the socket never filled")
+	}
+	if err := srv.Close(StatusNormalClosure, "bye"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range sent {
+		_, p, err := cli.ReadMessage()
+		if err != nil {
+			t.Fatalf("message %d of %d: %v", i, sent, err)
+		}
+		if w, n, err := checkSeqMessage(p); err != nil || w != 0 || n != i {
+			t.Fatalf("message %d: got %d (%v)", i, n, err)
+		}
+	}
+	_, _, err := cli.ReadMessage()
+	var ce *CloseError
+	if !errors.As(err, &ce) || ce.Code != StatusNormalClosure || ce.Reason != "bye" {
+		t.Fatalf("after the messages: %v", err)
+	}
+	waitDone(t, srv)
+}
