@@ -8,6 +8,8 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -52,7 +54,9 @@ func (t MessageType) String() string {
 // the reading goroutine. Every other method is safe for concurrent use and
 // never blocks on the network except Flush. Writes are queued in a bounded
 // buffer and written by a short-lived flusher goroutine (started when data
-// is queued, gone when the queue is empty) or inline by Flush.
+// is queued, gone when the queue is empty) or inline by Flush; a large
+// message on an empty queue may also be written by Write itself, with one
+// non-blocking write (see Write).
 //
 // The closing handshake (RFC 6455 7.1) completes only while some goroutine
 // keeps calling ReadMessage until it returns an error; otherwise
@@ -80,16 +84,20 @@ type Conn struct {
 	flushDone       sync.Cond // L = &mu; broadcast when a flusher stops or the conn closes
 	pending         *msgBuf   // queued bytes, nil when empty
 	inflight        int       // bytes taken by the flusher and being written
-	flushing        bool      // a flusher (goroutine or Flush) owns the network writes
-	corked          bool      // Cork: data frames wait for Uncork/Flush
+	flushing        bool      // a flusher (goroutine, Flush, or a direct write) owns the network writes
+	urgent          bool      // a control frame was queued while a direct write held flushing
 	closeSent       bool      // a close frame is queued or written
 	closeAfterFlush bool      // close TCP once the queue is drained
 	closed          bool      // TCP closed
 	writeErr        error
 	closeTimer      *time.Timer
 
+	corked atomic.Bool // Cork: data frames wait for Uncork/Flush
+
 	// Flusher only (the one holding flushing).
 	writeDeadline time.Time
+	raw           syscall.RawConn // the socket, for non-blocking writes; nil when nc has none
+	sockFull      bool            // the last direct write did not fit the socket buffer
 
 	// Compression of outbound messages; compMu orders compression with
 	// queueing so the peer inflates messages in the order they were deflated.
@@ -127,6 +135,7 @@ func newConn(nc net.Conn, br *bufio.Reader, cfg connConfig) *Conn {
 	}
 	c.flushDone.L = &c.mu
 	c.flushFn = c.flushBackground
+	c.raw = socketOf(nc)
 	c.rd.c = c
 	if br != nil && br.Buffered() > 0 {
 		p, _ := br.Peek(br.Buffered())

@@ -114,8 +114,11 @@ func TestFrameHeaderLengthTopBit(t *testing.T) {
 func TestMaskBytesMatchesNaive(t *testing.T) {
 	key := [4]byte{0xde, 0xad, 0xbe, 0xef}
 	for n := 0; n < 100; n++ {
-		for pos := range 4 {
-			b := make([]byte, n)
+		for pos := range 8 {
+			// pos 4-7: the same key offsets, on a slice that does not
+			// start at an 8-byte boundary.
+			b := make([]byte, n+pos)[pos:]
+			pos := pos & 3
 			for i := range b {
 				b[i] = byte(i)
 			}
@@ -126,6 +129,43 @@ func TestMaskBytesMatchesNaive(t *testing.T) {
 			next := maskBytes(key, pos, b)
 			if !bytes.Equal(b, want) {
 				t.Fatalf("n=%d pos=%d: mismatch", n, pos)
+			}
+			if next != (pos+n)&3 {
+				t.Fatalf("n=%d pos=%d: next %d", n, pos, next)
+			}
+		}
+	}
+}
+
+// TestMaskCopyMatchesNaive: maskCopy writes the masked bytes to dst, leaves
+// src untouched, writes nothing past len(src), and returns the next offset.
+func TestMaskCopyMatchesNaive(t *testing.T) {
+	key := [4]byte{0xde, 0xad, 0xbe, 0xef}
+	for n := 0; n < 100; n++ {
+		for pos := range 8 {
+			src := make([]byte, n+pos)[pos/2:][:n]
+			for i := range src {
+				src[i] = byte(i)
+			}
+			orig := append([]byte(nil), src...)
+			want := append([]byte(nil), src...)
+			for i := range want {
+				want[i] ^= key[(pos+i)&3]
+			}
+			dst := bytes.Repeat([]byte{0xaa}, n+8+pos)[pos:]
+			pos := pos & 3
+			for i := range want {
+				want[i] = orig[i] ^ key[(pos+i)&3]
+			}
+			next := maskCopy(dst, src, key, pos)
+			if !bytes.Equal(dst[:n], want) {
+				t.Fatalf("n=%d pos=%d: mismatch", n, pos)
+			}
+			if !bytes.Equal(dst[n:], bytes.Repeat([]byte{0xaa}, 8)) {
+				t.Fatalf("n=%d pos=%d: wrote past len(src)", n, pos)
+			}
+			if !bytes.Equal(src, orig) {
+				t.Fatalf("n=%d pos=%d: src modified", n, pos)
 			}
 			if next != (pos+n)&3 {
 				t.Fatalf("n=%d pos=%d: next %d", n, pos, next)

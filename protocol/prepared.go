@@ -96,7 +96,7 @@ func (c *Conn) WritePrepared(pm *PreparedMessage) error {
 				if c.server {
 					return c.queueRaw(d.frame, true)
 				}
-				return c.queueFrame(opcode(pm.typ), bitRsv1, d.payload, true)
+				return c.queueData(opcode(pm.typ), bitRsv1, d.payload, true)
 			}
 		}
 		// Uncompressed; compMu still orders it with compressed messages.
@@ -104,17 +104,23 @@ func (c *Conn) WritePrepared(pm *PreparedMessage) error {
 	if c.server {
 		return c.queueRaw(pm.frame, false)
 	}
-	return c.queueFrame(opcode(pm.typ), 0, pm.payload, false)
+	return c.queueData(opcode(pm.typ), 0, pm.payload, false)
 }
 
-// queueRaw queues an already framed (server-role) message.
+// queueRaw queues an already framed (server-role) message. A large frame
+// on an empty queue is offered to the socket directly (see queueData).
 func (c *Conn) queueRaw(frame []byte, force bool) error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if err := c.checkSpaceLocked(len(frame), force); err != nil {
+		c.mu.Unlock()
 		return err
+	}
+	if len(frame) >= directWriteMin && c.canWriteDirectLocked() {
+		c.writeDirectLocked(getDirectWriter(), frame, nil)
+		return nil
 	}
 	c.appendRawLocked(frame)
 	c.kickLocked()
+	c.mu.Unlock()
 	return nil
 }

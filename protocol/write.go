@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -14,10 +15,13 @@ import (
 const controlSlack = 1 << 10
 
 // Write queues p as one unfragmented message of type typ (MessageText or
-// MessageBinary) and returns without waiting for the network. p is copied;
-// the caller may reuse it at once. It is safe for concurrent use; messages
-// from one goroutine are sent in call order, and frames queued together are
-// written with one syscall.
+// MessageBinary) and returns without waiting for the network. The caller
+// may reuse p as soon as Write returns: p is copied into the queue, except
+// that a large server-role message (8 KiB or more) written when nothing is
+// queued is first offered to the socket with one non-blocking write, and
+// only what the socket does not take is copied (Linux TCP and Unix conns).
+// It is safe for concurrent use; messages from one goroutine are sent in
+// call order, and frames queued together are written with one syscall.
 //
 // Write does not check that a text message is valid UTF-8 (the peer fails
 // the connection with 1007 if it is not). Errors: ErrQueueFull when the
@@ -31,7 +35,7 @@ func (c *Conn) Write(typ MessageType, p []byte) error {
 	if c.comp != nil && len(p) >= c.compThresh {
 		return c.writeCompressed(opcode(typ), p)
 	}
-	return c.queueFrame(opcode(typ), 0, p, false)
+	return c.queueData(opcode(typ), 0, p, false)
 }
 
 // writeCompressed deflates p and queues it with RSV1 set. Compression and
@@ -57,10 +61,10 @@ func (c *Conn) writeCompressed(op opcode, p []byte) error {
 	}
 	if compressed {
 		z.b = out
-		err = c.queueFrame(op, bitRsv1, out, true)
+		err = c.queueData(op, bitRsv1, out, true)
 		c.compressedLocked()
 	} else {
-		err = c.queueFrame(op, 0, p, true)
+		err = c.queueData(op, 0, p, true)
 	}
 	putMsgBuf(z)
 	return err
@@ -152,8 +156,7 @@ func (c *Conn) Flush() error {
 		return nil
 	}
 	c.flushing = true
-	c.mu.Unlock()
-	return c.flushLoop()
+	return c.flushLoopLocked()
 }
 
 // queueControl queues a control frame; it bypasses the queue bound by up
@@ -204,6 +207,115 @@ func (c *Conn) queueFrame(op opcode, rsv byte, p []byte, force bool) error {
 	return nil
 }
 
+// queueData is queueFrame for data frames, with one difference: a large
+// frame (server role) on an empty queue with no flusher running is offered
+// to the socket directly (writeDirectLocked), and only what the socket does
+// not take at once is copied into the queue. p may therefore be handed to
+// the network, so it escapes; control frames use queueFrame, whose p does
+// not.
+func (c *Conn) queueData(op opcode, rsv byte, p []byte, force bool) error {
+	if !c.server || len(p) < directWriteMin || c.raw == nil {
+		return c.queueFrame(op, rsv, p, force)
+	}
+	n := frameHeaderSize(len(p), false) + len(p)
+	c.mu.Lock()
+	if err := c.checkSpaceLocked(n, force); err != nil {
+		c.mu.Unlock()
+		return err
+	}
+	if c.canWriteDirectLocked() {
+		d := getDirectWriter()
+		h := appendFrameHeader(d.hdr[:0], true, rsv, op, len(p), false, [4]byte{})
+		c.writeDirectLocked(d, h, p)
+		return nil
+	}
+	c.appendFrameLocked(op, rsv, p)
+	c.kickLocked()
+	c.mu.Unlock()
+	return nil
+}
+
+// directWriteMin is the smallest payload offered to the socket directly
+// (Write, WritePrepared) rather than copied into the queue. Below it the
+// copy costs less than a syscall, and queueing lets a corked batch of
+// replies share one write.
+const directWriteMin = 8 << 10
+
+// maxFrameHeaderSize is the longest frame header: 2 bytes, a 64-bit length,
+// a masking key.
+const maxFrameHeaderSize = 14
+
+// canWriteDirectLocked reports whether a frame may bypass the queue: the
+// socket allows non-blocking writes, nothing is queued (order) and no
+// flusher owns the network. c.mu is held.
+func (c *Conn) canWriteDirectLocked() bool {
+	return c.raw != nil && !c.flushing && !c.closed && (c.pending == nil || len(c.pending.b) == 0)
+}
+
+// writeDirectLocked writes the frame h+p (server role, so p is sent as is:
+// the caller's buffer is never modified) without copying it: it takes the
+// flusher role, makes one non-blocking writev attempt with d, and queues
+// (copies) only the bytes the socket did not take, ahead of anything queued
+// meanwhile. It never waits for the network, so Write keeps its contract;
+// the caller may reuse p when it returns. d goes back to its pool (h may be
+// d.hdr). c.mu is held on entry and released on return;
+// canWriteDirectLocked was true.
+func (c *Conn) writeDirectLocked(d *directWriter, h, p []byte) {
+	c.flushing = true
+	total := len(h) + len(p)
+	c.inflight = total // counts against OutboundQueueBytes like a flush in progress
+	c.mu.Unlock()
+	n := d.try(c.raw, h, p)
+	c.sockFull = n < total
+	c.mu.Lock()
+	if n < total && !c.closed {
+		rest := getMsgBuf()
+		if n < len(h) {
+			rest.b = append(rest.b, h[n:]...)
+			n = len(h)
+		}
+		rest.b = append(rest.b, p[n-len(h):]...)
+		if c.pending != nil {
+			rest.b = append(rest.b, c.pending.b...)
+			putMsgBuf(c.pending)
+		}
+		c.pending = rest
+	}
+	putDirectWriter(d)
+	closeNow := c.releaseFlushLocked()
+	c.mu.Unlock()
+	if closeNow {
+		// Not inline: the caller may hold compMu, which closeTCP takes.
+		go c.closeTCP()
+	}
+}
+
+// releaseFlushLocked gives up the flusher role. Frames queued meanwhile
+// (possible after a direct write) are handed to a flusher goroutine unless
+// the Conn is corked and none of them is urgent. It reports whether TCP is
+// to be closed now (closeAfterFlush with nothing left). c.mu is held.
+func (c *Conn) releaseFlushLocked() (closeNow bool) {
+	c.flushing = false
+	c.inflight = 0
+	urgent := c.urgent
+	c.urgent = false
+	c.flushDone.Broadcast()
+	if c.pending != nil && (c.closed || len(c.pending.b) == 0) {
+		putMsgBuf(c.pending)
+		c.pending = nil
+	}
+	if c.closed {
+		return false
+	}
+	if c.pending != nil {
+		if urgent || c.closeAfterFlush || !c.corked.Load() {
+			c.forceKickLocked()
+		}
+		return false
+	}
+	return c.closeAfterFlush
+}
+
 // appendFrameLocked appends a final frame (masked with a fresh key in the
 // client role) to the pending buffer. c.mu is held.
 func (c *Conn) appendFrameLocked(op opcode, rsv byte, p []byte) {
@@ -221,10 +333,13 @@ func (c *Conn) appendFrameLocked(op opcode, rsv byte, p []byte) {
 		binary.LittleEndian.PutUint32(key[:], rand.Uint32())
 	}
 	b := appendFrameHeader(c.pending.b, true, rsv, op, len(p), masked, key)
-	start := len(b)
-	b = append(b, p...)
 	if masked {
-		maskBytes(key, 0, b[start:])
+		// Mask while copying: one pass, and p itself is left untouched.
+		start := len(b)
+		b = slices.Grow(b, len(p))[:start+len(p)]
+		maskCopy(b[start:], p, key, 0)
+	} else {
+		b = append(b, p...)
 	}
 	c.pending.b = b
 }
@@ -266,62 +381,65 @@ func (c *Conn) closeAfterFlushLocked() {
 // kickLocked starts a flusher goroutine unless one runs or the Conn is
 // corked. c.mu is held.
 func (c *Conn) kickLocked() {
-	if !c.corked {
+	if !c.corked.Load() {
 		c.forceKickLocked()
 	}
 }
 
 // forceKickLocked starts a flusher goroutine unless one runs, even when
-// corked (close frames and the closing sequence). c.mu is held.
+// corked (close frames and the closing sequence). When a direct write holds
+// the flusher role, the frame is marked urgent so that the direct writer
+// starts the goroutine when it is done. c.mu is held.
 func (c *Conn) forceKickLocked() {
-	if !c.flushing && !c.closed {
-		c.flushing = true
-		go c.flushFn()
+	if c.closed {
+		return
 	}
+	if c.flushing {
+		c.urgent = true
+		return
+	}
+	c.flushing = true
+	go c.flushFn()
 }
 
-func (c *Conn) flushBackground() { _ = c.flushLoop() }
+func (c *Conn) flushBackground() {
+	c.mu.Lock()
+	_ = c.flushLoopLocked()
+}
 
 // Cork holds queued frames back: until Uncork (or Flush), data frames are
 // only appended to the queue, with no flusher goroutine started. The reading
 // goroutine can cork around the handling of the messages already buffered
 // and uncork when Buffered is 0, so that every reply is written with one
 // syscall from its own goroutine instead of waking a flusher. Control frames
-// (pong, ping, close) are not held. Cork and Uncork are safe for concurrent
+// (pong, ping, close) are not held, and a large data message (8 KiB or
+// more, server role) on an empty queue is offered to the socket at once
+// without blocking (see Write). Cork and Uncork are safe for concurrent
 // use, but a Conn should have one corking owner.
 func (c *Conn) Cork() {
-	c.mu.Lock()
-	c.corked = true
-	c.mu.Unlock()
+	c.corked.Store(true)
 }
 
 // Uncork ends Cork and writes the queued frames from the calling goroutine
 // (as Flush does), returning Flush's error.
 func (c *Conn) Uncork() error {
-	c.mu.Lock()
-	c.corked = false
-	c.mu.Unlock()
+	// A writer that still saw corked set appended under c.mu before Flush
+	// takes it below, so Flush writes its frame; a later one kicks.
+	c.corked.Store(false)
 	return c.Flush()
 }
 
-// flushLoop writes the queue until it is empty. The caller has set
-// c.flushing; flushLoop clears it. Each round takes everything pending and
-// writes it with one Write call; a spare buffer is swapped in so writers
-// keep appending meanwhile. Buffers go back to the pool when drained.
-func (c *Conn) flushLoop() error {
+// flushLoopLocked writes the queue until it is empty. c.mu is held on
+// entry and released on return; the caller has set c.flushing, which
+// flushLoopLocked clears. Each round takes everything pending and writes it
+// with one write call; a spare buffer is swapped in so writers keep
+// appending meanwhile. Buffers go back to the pool when drained.
+func (c *Conn) flushLoopLocked() error {
 	var spare *msgBuf
 	for {
-		c.mu.Lock()
 		if c.closed || c.pending == nil || len(c.pending.b) == 0 {
-			c.flushing = false
-			c.inflight = 0
-			if c.pending != nil && (c.closed || len(c.pending.b) == 0) {
-				putMsgBuf(c.pending)
-				c.pending = nil
-			}
-			closeNow := c.closeAfterFlush && !c.closed
+			closeNow := c.releaseFlushLocked()
 			err := c.writeErr
-			c.flushDone.Broadcast()
 			c.mu.Unlock()
 			if spare != nil {
 				putMsgBuf(spare)
@@ -348,16 +466,33 @@ func (c *Conn) flushLoop() error {
 			c.mu.Unlock()
 			c.closeTCP()
 		}
+		c.mu.Lock()
 	}
 }
 
-// writeNet writes b to the network under a write deadline of WriteTimeout.
-// The deadline is refreshed only when less than half of it is left, so a
-// busy connection does not reset a timer on every write.
+// writeNet writes b to the network. On a socket it first tries a
+// non-blocking write, which needs no deadline and nearly always takes
+// everything; what is left (or everything, on other conns) is written under
+// a write deadline of WriteTimeout. The deadline is refreshed only when
+// less than half of it is left, so a busy connection does not reset a
+// timer on every write.
 func (c *Conn) writeNet(b []byte) error {
-	now := time.Now()
-	if c.writeDeadline.Sub(now) < c.opts.WriteTimeout/2 {
-		c.writeDeadline = now.Add(c.opts.WriteTimeout)
+	if c.raw != nil && !c.sockFull {
+		d := getDirectWriter()
+		n := d.try(c.raw, b, nil)
+		putDirectWriter(d)
+		if n == len(b) {
+			return nil
+		}
+		b = b[n:]
+	}
+	// After a direct write the socket did not fully take, its buffer was
+	// full: this flush went straight to the blocking write (which waits for
+	// room) rather than trying again; the next one tries.
+	c.sockFull = false
+	// time.Until reads only the monotonic clock (writeDeadline carries it).
+	if time.Until(c.writeDeadline) < c.opts.WriteTimeout/2 {
+		c.writeDeadline = time.Now().Add(c.opts.WriteTimeout)
 		if err := c.nc.SetWriteDeadline(c.writeDeadline); err != nil {
 			return err
 		}

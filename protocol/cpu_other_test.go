@@ -1,0 +1,8 @@
+//go:build !linux
+
+package protocol
+
+import "time"
+
+// processCPU is not measured off Linux.
+func processCPU() time.Duration { return 0 }

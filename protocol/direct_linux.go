@@ -1,0 +1,94 @@
+//go:build linux
+
+package protocol
+
+import (
+	"net"
+	"sync"
+	"syscall"
+	"unsafe"
+)
+
+// socketOf returns the socket under nc for non-blocking writes, or nil when
+// nc gives no access to one (TLS, net.Pipe, wrappers): the Conn then always
+// writes through nc.Write. The RawConn holds the descriptor open for the
+// duration of each attempt, so a concurrent Close cannot make us write to a
+// reused descriptor.
+func socketOf(nc net.Conn) syscall.RawConn {
+	var sc syscall.Conn
+	switch c := nc.(type) {
+	case *net.TCPConn:
+		sc = c
+	case *net.UnixConn:
+		sc = c
+	default:
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return raw
+}
+
+// directWriter is the state of one non-blocking write attempt. It comes
+// from a pool for the attempt only (the Conn keeps just its RawConn), so an
+// idle Conn pays nothing for it.
+type directWriter struct {
+	fn   func(fd uintptr) bool // d.attempt, bound once: passing a method value allocates
+	bufs [2][]byte             // what to write; cleared after each attempt
+	hdr  [maxFrameHeaderSize]byte
+	n    int // bytes the last attempt wrote
+}
+
+var directWriters = sync.Pool{New: func() any {
+	d := new(directWriter)
+	d.fn = d.attempt
+	return d
+}}
+
+func getDirectWriter() *directWriter  { return directWriters.Get().(*directWriter) }
+func putDirectWriter(d *directWriter) { directWriters.Put(d) }
+
+// try writes as much of a then b to raw as the socket takes without
+// blocking and returns how many bytes that was (0 on any error: the caller
+// then queues everything and the flusher's blocking write reports the
+// error, if it persists). It never waits for the network: the socket is
+// non-blocking and the callback always reports done.
+func (d *directWriter) try(raw syscall.RawConn, a, b []byte) int {
+	d.bufs[0], d.bufs[1] = a, b
+	d.n = 0
+	err := raw.Write(d.fn)
+	d.bufs = [2][]byte{} // do not keep the caller's memory reachable
+	if err != nil {
+		// Typically a write deadline that expired while no blocking write
+		// refreshed it; the blocking path sets a fresh one.
+		return 0
+	}
+	return d.n
+}
+
+func (d *directWriter) attempt(fd uintptr) bool {
+	var iov [2]syscall.Iovec
+	k := 0
+	for _, b := range d.bufs {
+		if len(b) > 0 {
+			iov[k].Base = &b[0]
+			iov[k].SetLen(len(b))
+			k++
+		}
+	}
+	if k == 0 {
+		return true
+	}
+	for {
+		r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(k))
+		if e == syscall.EINTR {
+			continue
+		}
+		if e == 0 {
+			d.n = int(r)
+		}
+		return true
+	}
+}
