@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -32,10 +31,9 @@ const (
 // parking is a Conn's registration with its Poller.
 type parking struct {
 	state atomic.Uint32
-	wake  func()          // set by Park; run in a new goroutine when woken
-	timer *time.Timer     // keepalive wake-up while parked; nil until needed
-	rc    syscall.RawConn // nil until the first Park
-	id    uint64          // key in the Poller; 0 until registered
+	wake  func()      // set by Park; run in a new goroutine when woken
+	timer *time.Timer // keepalive wake-up while parked; nil until needed
+	id    uint64      // key in the Poller; 0 until registered
 }
 
 // Park lets the Conn wait for input without a goroutine: it returns at
@@ -60,16 +58,8 @@ func (c *Conn) Park(wake func()) error {
 	if c.Buffered() > 0 {
 		return errInputBuffered
 	}
-	if c.park.rc == nil {
-		sc, ok := c.nc.(syscall.Conn)
-		if !ok {
-			return ErrNotPollable
-		}
-		rc, err := sc.SyscallConn()
-		if err != nil {
-			return ErrNotPollable
-		}
-		c.park.rc = rc
+	if c.raw == nil {
+		return ErrNotPollable // not a socket we can reach (TLS, net.Pipe)
 	}
 	sleep := c.rd.nextKeepalive(time.Now())
 	if sleep > 0 && c.park.timer == nil {

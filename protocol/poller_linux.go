@@ -132,7 +132,7 @@ func (p *Poller) arm(c *Conn) error {
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT}
 	setEventID(&ev, c.park.id)
 	var ctlErr error
-	err := c.park.rc.Control(func(fd uintptr) {
+	err := c.raw.Control(func(fd uintptr) {
 		ctlErr = syscall.EpollCtl(p.epfd, op, int(fd), &ev)
 	})
 	if err == nil {
@@ -150,7 +150,7 @@ func (p *Poller) arm(c *Conn) error {
 
 // disarm removes c from the Poller; its socket is still open. c.mu is held.
 func (p *Poller) disarm(c *Conn) {
-	_ = c.park.rc.Control(func(fd uintptr) {
+	_ = c.raw.Control(func(fd uintptr) {
 		_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(fd), nil)
 	})
 	p.mu.Lock()
