@@ -194,13 +194,22 @@ func bufReaderPool(size int) *sync.Pool {
 // waitIdle releases the read buffer, blocks until bytes arrive, and takes
 // a read buffer again. Called by ReadMessage when nothing is buffered. A
 // non-nil error is a read error, or ErrIdle (not final: the Conn may be
-// parked or read again); the Conn then holds no read buffer.
+// parked or read again).
 //
 // A Conn the Poller woke for input takes its read buffer and reads at once;
-// otherwise the wait reads at most IdleReadSize bytes into idleBuf, which
-// is allocated on the first such wait (a Conn that only ever waits parked
-// never has one).
+// a parkable Conn that still has its buffer waits with it; otherwise the
+// wait reads at most IdleReadSize bytes into idleBuf, which is allocated on
+// the first such wait (a Conn that only ever waits parked never has one).
 func (c *Conn) waitIdle() error {
+	if c.br != nil && c.opts.Poller != nil && c.raw != nil {
+		// A parkable Conn keeps its buffer while a goroutine waits (Park
+		// releases it): a Conn that is talking pays no pool round trip
+		// and no second copy per message.
+		c.rd.atRest = true
+		_, err := c.br.Peek(1)
+		c.rd.atRest = false
+		return err
+	}
 	c.releaseReadBuffer()
 	if c.rd.resumed && !c.rd.expireNow {
 		c.takeReadBuffer()
