@@ -77,6 +77,8 @@ func (c *Conn) Park(wake func()) error {
 		c.mu.Unlock()
 		return ErrClosed
 	}
+	// Counted before it can be woken, so the count never dips below zero.
+	p.parked.Add(1)
 	c.park.state.Store(parkParked)
 	// Arm the Poller while holding mu, so that closeTCP (which takes mu
 	// first) finds the registration and removes it before closing the
@@ -84,10 +86,14 @@ func (c *Conn) Park(wake func()) error {
 	err := p.arm(c)
 	c.mu.Unlock()
 	if err != nil {
-		c.park.state.Store(parkReading)
-		return err
+		if c.park.state.CompareAndSwap(parkParked, parkReading) {
+			p.parked.Add(-1)
+			return err
+		}
+		// Poller.Close woke the Conn between marking and arming: wake
+		// runs, so the caller must not read on.
+		return nil
 	}
-	p.parked.Add(1)
 	if sleep > 0 {
 		// The Conn may be awake again already; a late keepalive wake-up
 		// then finds it reading (and does nothing) or parked anew (and
