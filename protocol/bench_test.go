@@ -256,48 +256,63 @@ func benchEchoLoopback(b *testing.B, opts Options) {
 	}
 }
 
-// BenchmarkWriteTCP writes server-role binary messages corked (Cork, Write,
-// Uncork, as the host replies) to a loopback TCP peer that discards them:
-// the direct (writev, no queue copy) path against the queue with copy
-// ("queued", the direct writer switched off).
+// BenchmarkWriteTCP writes server-role binary messages to a loopback TCP
+// peer that discards them, corked (Cork, Write, Uncork, as the host replies)
+// or not (Write then Flush, as a publish to another connection): the direct
+// path (writev from the caller, no queue copy) against the queue with copy
+// and, uncorked, a flusher goroutine ("queued": the direct writer switched
+// off).
 func BenchmarkWriteTCP(b *testing.B) {
 	for _, n := range []int{16, 16 << 10, 64 << 10} {
-		for _, direct := range []bool{true, false} {
-			name := strconv.Itoa(n) + "/direct"
-			if !direct {
-				name = strconv.Itoa(n) + "/queued"
-			}
-			b.Run(name, func(b *testing.B) {
-				ch := make(chan *Conn, 1)
-				url := testServer(b, &Upgrader{}, func(c *Conn) {
-					ch <- c
-					<-c.Done()
-				})
-				peer := rawConnect(b, url, "")
-				_ = peer.nc.SetDeadline(time.Time{})
-				go func() { _, _ = io.Copy(io.Discard, peer.br) }()
-				c := <-ch
-				defer c.CloseNow()
+		for _, corked := range []bool{true, false} {
+			for _, direct := range []bool{true, false} {
+				name := strconv.Itoa(n) + "/direct"
 				if !direct {
-					c.raw = nil
+					name = strconv.Itoa(n) + "/queued"
 				}
-				p := make([]byte, n)
-				b.ReportAllocs()
-				b.SetBytes(int64(n))
-				// CPU of the whole process, the discarding peer included:
-				// on a loaded machine wall time says little.
-				cpu := processCPU()
-				defer func() { b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op") }()
-				for b.Loop() {
-					c.Cork()
-					if err := c.Write(MessageBinary, p); err != nil {
-						b.Fatal(err)
-					}
-					if err := c.Uncork(); err != nil {
-						b.Fatal(err)
-					}
+				if !corked {
+					name += "-uncorked"
 				}
-			})
+				b.Run(name, func(b *testing.B) {
+					ch := make(chan *Conn, 1)
+					url := testServer(b, &Upgrader{}, func(c *Conn) {
+						ch <- c
+						<-c.Done()
+					})
+					peer := rawConnect(b, url, "")
+					_ = peer.nc.SetDeadline(time.Time{})
+					go func() { _, _ = io.Copy(io.Discard, peer.br) }()
+					c := <-ch
+					defer c.CloseNow()
+					if !direct {
+						c.raw = nil
+					}
+					p := make([]byte, n)
+					b.ReportAllocs()
+					b.SetBytes(int64(n))
+					// CPU of the whole process, the discarding peer included:
+					// on a loaded machine wall time says little.
+					cpu := processCPU()
+					defer func() { b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op") }()
+					for b.Loop() {
+						if corked {
+							c.Cork()
+						}
+						if err := c.Write(MessageBinary, p); err != nil {
+							b.Fatal(err)
+						}
+						var err error
+						if corked {
+							err = c.Uncork()
+						} else {
+							err = c.Flush()
+						}
+						if err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
 		}
 	}
 }
