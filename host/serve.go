@@ -31,8 +31,8 @@ type serverConn struct {
 	leaveCode   protocol.StatusCode
 	leaveReason string
 
-	h    uint64 // the plugin's handle, set by handshake
-	wake func() // c.run, bound once for Park
+	h    plugins.Handle // the plugin's handle, set by handshake
+	wake func()         // c.run, bound once for Park
 }
 
 // goAway starts a close handshake with code and reason. A connection still
@@ -222,7 +222,7 @@ func (c *serverConn) run() {
 // corked while more input is already buffered: the replies to everything one
 // read syscall brought in are written together, by this goroutine, in one
 // write syscall (no flusher goroutine is woken for them).
-func (c *serverConn) readLoop(r *route, ws *protocol.Conn, h uint64) (code int, reason string, parked bool) {
+func (c *serverConn) readLoop(r *route, ws *protocol.Conn, h plugins.Handle) (code int, reason string, parked bool) {
 	ctx := context.Background()
 	for {
 		typ, p, err := ws.ReadMessage()

@@ -210,7 +210,7 @@ func BenchmarkPublish10k(b *testing.B) {
 	ctx := context.Background()
 	for range 10000 {
 		c := open(b, r, nopConn{})
-		if st := r.subscribe(r.conn(c), "room"); st != abi.StatusOK {
+		if st := r.subscribe(c.c, "room"); st != abi.StatusOK {
 			b.Fatal(st)
 		}
 	}
@@ -234,7 +234,7 @@ func BenchmarkEventParallel(b *testing.B) {
 		b.Run(fmt.Sprintf("instances=%d", instances), func(b *testing.B) {
 			rt := newTestRuntime(b)
 			r := newTestRoute(b, rt, compile(b, rt, "echo.wasm"), RouteConfig{Framer: nopFramer{}, Instances: instances})
-			hs := make([]uint64, 1000)
+			hs := make([]Handle, 1000)
 			for i := range hs {
 				hs[i] = open(b, r, nopConn{})
 			}
