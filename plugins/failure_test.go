@@ -17,7 +17,7 @@ type countingObserver struct {
 	restarts int
 }
 
-func (o *countingObserver) Event(route, kind string, d time.Duration) {
+func (o *countingObserver) Event(route string, instance int, kind string, d time.Duration) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.events == nil {

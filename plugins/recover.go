@@ -147,7 +147,7 @@ func (s *slot) recover() {
 			start := r.now()
 			in.stack[0] = c.h
 			err := in.call(resume, in.stack[:1])
-			r.observe(kindResume, start)
+			s.observe(kindResume, start)
 			if err != nil {
 				r.log.Error("plugin: socklet_on_resume failed; closing the connection", "conn", c.h, "err", err)
 				if r.obs != nil {

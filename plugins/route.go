@@ -82,6 +82,7 @@ type conn struct {
 // instance, timer bookkeeping included.
 type slot struct {
 	r      *Route
+	index  int     // its place in the pool, 0 to RouteConfig.Instances-1
 	mod    *Module // the module its instances are built from
 	mu     sync.Mutex
 	gone   bool             // left the pool (Swap, Close, a rolled back Swap); guarded by mu, never unset
@@ -192,7 +193,7 @@ func NewRoute(ctx context.Context, rt *Runtime, mod *Module, cfg RouteConfig) (*
 func (r *Route) newPool(ctx context.Context, mod *Module, n int) ([]*slot, error) {
 	slots := make([]*slot, n)
 	for i := range slots {
-		s := &slot{r: r, mod: mod, timers: map[int64]*timer{}}
+		s := &slot{r: r, index: i, mod: mod, timers: map[int64]*timer{}}
 		s.mu.Lock()
 		in, err := s.instantiate(ctx, mod)
 		if err == nil {
@@ -318,7 +319,7 @@ func (r *Route) Open(ctx context.Context, c Conn) (h Handle, status int, err err
 	in.stack[0] = cn.h
 	err = in.call(fn, in.stack[:1])
 	result := int32(uint32(in.stack[0]))
-	r.observe(kindOpen, start)
+	s.observe(kindOpen, start)
 	if err != nil {
 		r.forget(cn)
 		return Handle{}, 0, s.failed(kindOpen, cn.h, err)
@@ -392,7 +393,7 @@ func (r *Route) Closed(ctx context.Context, h Handle, code int, reason string) e
 		if err = in.deliver(kindClose, c.h, []byte(reason), code); err != nil {
 			err = s.failed(kindClose, c.h, err)
 		}
-		r.observe(kindClose, start)
+		s.observe(kindClose, start)
 	}
 	s.mu.Unlock()
 	r.forget(c)
@@ -462,7 +463,7 @@ func (s *slot) deliver(kind eventKind, c *conn, p []byte) error {
 	in.cur = c
 	err := in.deliver(kind, c.h, p, 0)
 	in.cur = nil
-	r.observe(kind, start)
+	s.observe(kind, start)
 	if err != nil {
 		return s.failed(kind, c.h, err)
 	}
@@ -476,9 +477,11 @@ func (r *Route) now() time.Time {
 	return time.Now()
 }
 
-func (r *Route) observe(kind eventKind, start time.Time) {
-	if r.obs != nil {
-		r.obs.Event(r.name, kindNames[kind], time.Since(start))
+// observe tells the observer that a call of kind into s's instance, begun
+// at start (Route.now), returned. The caller holds s.mu.
+func (s *slot) observe(kind eventKind, start time.Time) {
+	if r := s.r; r.obs != nil {
+		r.obs.Event(r.name, s.index, kindNames[kind], time.Since(start))
 	}
 }
 

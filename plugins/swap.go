@@ -128,7 +128,7 @@ func (s *slot) tryResume() error {
 		start := r.now()
 		in.stack[0] = c.h
 		err := in.call(in.fns[kindResume], in.stack[:1])
-		r.observe(kindResume, start)
+		s.observe(kindResume, start)
 		if err != nil {
 			return err
 		}

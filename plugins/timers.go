@@ -67,7 +67,7 @@ func (r *Route) fire(tm *timer) {
 	start := r.now()
 	in.stack[0] = uint64(tm.id)
 	err := in.call(in.fns[kindTimer], in.stack[:1])
-	r.observe(kindTimer, start)
+	s.observe(kindTimer, start)
 	if err != nil {
 		_ = s.failed(kindTimer, 0, err)
 	}
