@@ -24,7 +24,7 @@ type conn struct {
 	req         requestInfo
 	remote      string
 	subprotocol string
-	rm          *routeMetrics
+	counters    connCounters // tracked by the route's metrics from handshake to release
 
 	ws atomic.Pointer[protocol.Conn]
 
@@ -168,8 +168,7 @@ func (c *conn) Close(code int, reason string) error {
 
 func (c *conn) count(n int, err error) error {
 	if err == nil {
-		c.rm.messagesOut.Add(1)
-		c.rm.bytesOut.Add(int64(n))
+		c.counters.sent(n)
 	}
 	return err
 }

@@ -25,29 +25,37 @@ type Metrics struct {
 	parked func() int // connections waiting in the server's Poller; nil without one
 }
 
-// routeMetrics are the per-route series. Counters are atomics so the hot path
-// (a message in, a message out) takes no lock.
+// routeMetrics are the per-route series. The path per message touches no
+// line shared by the route's connections: message and byte counts are kept
+// per connection (messages), the event latency histogram per plugin
+// instance (latency, whose shard is only written under that instance's
+// lock). The other counters are atomics changed per connection or per
+// failure.
 type routeMetrics struct {
 	connections  atomic.Int64 // gauge
 	accepted     atomic.Int64
-	messagesIn   atomic.Int64
-	messagesOut  atomic.Int64
-	bytesIn      atomic.Int64
-	bytesOut     atomic.Int64
 	traps        atomic.Int64
 	restarts     atomic.Int64
 	reloads      atomic.Int64
 	reloadErrors atomic.Int64
-	latency      histogram
+	messages     connTotals
+	latency      [latencyShards]histogram // by instance index, modulo latencyShards
 }
 
 // latencyBuckets are the upper bounds, in seconds, of the plugin event
 // latency histogram: 1 µs to 1 s.
 var latencyBuckets = []float64{1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 1e-2, 0.1, 1}
 
+// latencyShards bounds the shards of a route's latency histogram: instances
+// beyond it share shards (still exact, only contended).
+const latencyShards = 8
+
+// histogram is one shard of a latency histogram; the shards are summed when
+// scraped.
 type histogram struct {
 	counts [14]atomic.Int64 // one per bucket, then +Inf
 	sumNs  atomic.Int64
+	_      [64]byte // keeps the next shard off this one's cache lines
 }
 
 func (h *histogram) observe(d time.Duration) {
@@ -55,6 +63,27 @@ func (h *histogram) observe(d time.Duration) {
 	i := sort.SearchFloat64s(latencyBuckets, s)
 	h.counts[i].Add(1)
 	h.sumNs.Add(int64(d))
+}
+
+// latencyTotal is the sum of a histogram's shards.
+type latencyTotal struct {
+	counts [len(histogram{}.counts)]int64
+	sumNs  int64
+}
+
+// latencyTotals sums the shards of r's latency histogram. A scrape
+// concurrent with events may see an event in a bucket and not yet in the
+// sum, as with one shard.
+func (r *routeMetrics) latencyTotals() latencyTotal {
+	var t latencyTotal
+	for i := range r.latency {
+		h := &r.latency[i]
+		for j := range h.counts {
+			t.counts[j] += h.counts[j].Load()
+		}
+		t.sumNs += h.sumNs.Load()
+	}
+	return t
 }
 
 // NewMetrics returns an empty registry.
@@ -84,7 +113,9 @@ func (m *Metrics) HandshakeFailure(reason string) {
 // update its series directly, with no lookup and no lock per event.
 
 // Event implements plugins.Observer: one guest call of kind took d.
-func (r *routeMetrics) Event(_, _ string, d time.Duration) { r.latency.observe(d) }
+func (r *routeMetrics) Event(_ string, instance int, _ string, d time.Duration) {
+	r.latency[uint(instance)%latencyShards].observe(d)
+}
 
 // Trap implements plugins.Observer.
 func (r *routeMetrics) Trap(string, error) { r.traps.Add(1) }
@@ -106,6 +137,13 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	}
 	m.mu.Unlock()
 	sort.Strings(names)
+	type messageTotals struct{ in, bytesIn, out, bytesOut int64 }
+	messages := make(map[*routeMetrics]messageTotals, len(routes))
+	for _, r := range routes {
+		var t messageTotals
+		t.in, t.bytesIn, t.out, t.bytesOut = r.messages.read()
+		messages[r] = t
+	}
 
 	series := []struct {
 		name, typ, help string
@@ -113,10 +151,10 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 	}{
 		{"socklet_connections", "gauge", "Open WebSocket connections.", func(r *routeMetrics) int64 { return r.connections.Load() }},
 		{"socklet_connections_accepted_total", "counter", "WebSocket connections accepted.", func(r *routeMetrics) int64 { return r.accepted.Load() }},
-		{"socklet_messages_in_total", "counter", "Messages received from clients.", func(r *routeMetrics) int64 { return r.messagesIn.Load() }},
-		{"socklet_messages_out_total", "counter", "Messages queued to clients.", func(r *routeMetrics) int64 { return r.messagesOut.Load() }},
-		{"socklet_bytes_in_total", "counter", "Message payload bytes received.", func(r *routeMetrics) int64 { return r.bytesIn.Load() }},
-		{"socklet_bytes_out_total", "counter", "Message payload bytes queued.", func(r *routeMetrics) int64 { return r.bytesOut.Load() }},
+		{"socklet_messages_in_total", "counter", "Messages received from clients.", func(r *routeMetrics) int64 { return messages[r].in }},
+		{"socklet_messages_out_total", "counter", "Messages queued to clients.", func(r *routeMetrics) int64 { return messages[r].out }},
+		{"socklet_bytes_in_total", "counter", "Message payload bytes received.", func(r *routeMetrics) int64 { return messages[r].bytesIn }},
+		{"socklet_bytes_out_total", "counter", "Message payload bytes queued.", func(r *routeMetrics) int64 { return messages[r].bytesOut }},
 		{"socklet_plugin_traps_total", "counter", "Plugin instances that trapped, overran their deadline or ran out of memory.", func(r *routeMetrics) int64 { return r.traps.Load() }},
 		{"socklet_plugin_restarts_total", "counter", "Plugin instances rebuilt after a trap.", func(r *routeMetrics) int64 { return r.restarts.Load() }},
 		{"socklet_plugin_reloads_total", "counter", "Plugin modules replaced by a reload.", func(r *routeMetrics) int64 { return r.reloads.Load() }},
@@ -131,15 +169,15 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 
 	b.WriteString("# HELP socklet_plugin_event_seconds Duration of plugin event calls.\n# TYPE socklet_plugin_event_seconds histogram\n")
 	for _, n := range names {
-		h := &routes[n].latency
+		h := routes[n].latencyTotals()
 		var cum int64
 		for i, le := range latencyBuckets {
-			cum += h.counts[i].Load()
+			cum += h.counts[i]
 			fmt.Fprintf(&b, "socklet_plugin_event_seconds_bucket{route=%s,le=\"%s\"} %d\n", quoteLabel(n), formatFloat(le), cum)
 		}
-		cum += h.counts[len(latencyBuckets)].Load()
+		cum += h.counts[len(latencyBuckets)]
 		fmt.Fprintf(&b, "socklet_plugin_event_seconds_bucket{route=%s,le=\"+Inf\"} %d\n", quoteLabel(n), cum)
-		fmt.Fprintf(&b, "socklet_plugin_event_seconds_sum{route=%s} %s\n", quoteLabel(n), formatFloat(float64(h.sumNs.Load())/1e9))
+		fmt.Fprintf(&b, "socklet_plugin_event_seconds_sum{route=%s} %s\n", quoteLabel(n), formatFloat(float64(h.sumNs)/1e9))
 		fmt.Fprintf(&b, "socklet_plugin_event_seconds_count{route=%s} %d\n", quoteLabel(n), cum)
 	}
 

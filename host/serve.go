@@ -31,8 +31,9 @@ type serverConn struct {
 	leaveCode   protocol.StatusCode
 	leaveReason string
 
-	h    uint64 // the plugin's handle, set by handshake
-	wake func() // c.run, bound once for Park
+	h        plugins.Handle // the plugin's handle, set by handshake
+	wake     func()         // c.run, bound once for Park
+	counters *connCounters  // the connection's message counts, from its plugin conn; nil until handshake made it
 }
 
 // goAway starts a close handshake with code and reason. A connection still
@@ -150,7 +151,9 @@ func (c *serverConn) handshake() bool {
 		return false
 	}
 
-	hc := &conn{req: newRequestInfo(req), remote: req.RemoteAddr, subprotocol: hs.Subprotocol, rm: r.rm}
+	hc := &conn{req: newRequestInfo(req), remote: req.RemoteAddr, subprotocol: hs.Subprotocol}
+	c.counters = &hc.counters
+	r.rm.messages.track(c.counters) // release untracks it
 	ctx := context.Background()
 	h, status, err := r.plugin.Open(ctx, hc)
 	if errors.Is(err, plugins.ErrUnavailable) {
@@ -222,7 +225,7 @@ func (c *serverConn) run() {
 // corked while more input is already buffered: the replies to everything one
 // read syscall brought in are written together, by this goroutine, in one
 // write syscall (no flusher goroutine is woken for them).
-func (c *serverConn) readLoop(r *route, ws *protocol.Conn, h uint64) (code int, reason string, parked bool) {
+func (c *serverConn) readLoop(r *route, ws *protocol.Conn, h plugins.Handle) (code int, reason string, parked bool) {
 	ctx := context.Background()
 	for {
 		typ, p, err := ws.ReadMessage()
@@ -240,8 +243,7 @@ func (c *serverConn) readLoop(r *route, ws *protocol.Conn, h uint64) (code int, 
 			}
 			return int(protocol.StatusAbnormalClosure), "", false
 		}
-		r.rm.messagesIn.Add(1)
-		r.rm.bytesIn.Add(int64(len(p)))
+		c.counters.received(len(p))
 		ws.Cork()
 		if typ == protocol.MessageText {
 			err = r.plugin.Text(ctx, h, p)
@@ -278,6 +280,9 @@ func (s *Server) admit(c *serverConn, r *route) (string, bool) {
 }
 
 func (s *Server) release(c *serverConn, r *route) {
+	if c.counters != nil {
+		r.rm.messages.untrack(c.counters)
+	}
 	r.rm.connections.Add(-1)
 	s.wsConns.Add(-1)
 	s.untrack(c)

@@ -2,6 +2,8 @@ package plugins
 
 import (
 	"context"
+	"fmt"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -208,7 +210,7 @@ func BenchmarkPublish10k(b *testing.B) {
 	ctx := context.Background()
 	for range 10000 {
 		c := open(b, r, nopConn{})
-		if st := r.subscribe(r.conn(c), "room"); st != abi.StatusOK {
+		if st := r.subscribe(c.c, "room"); st != abi.StatusOK {
 			b.Fatal(st)
 		}
 	}
@@ -218,5 +220,37 @@ func BenchmarkPublish10k(b *testing.B) {
 		if err := r.Binary(ctx, h, cmd); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkEventParallel delivers text events to 1,000 connections of one
+// route from GOMAXPROCS goroutines, each going round its own share of the
+// connections. With one instance the calls themselves are serialized by the
+// slot's mutex; with two, two calls may run at once. What shows here, and
+// not in BenchmarkEventWAT, is the cost of the route-wide state every event
+// touches (locks, tables, counters) when cores take turns at it.
+func BenchmarkEventParallel(b *testing.B) {
+	for _, instances := range []int{1, 2} {
+		b.Run(fmt.Sprintf("instances=%d", instances), func(b *testing.B) {
+			rt := newTestRuntime(b)
+			r := newTestRoute(b, rt, compile(b, rt, "echo.wasm"), RouteConfig{Framer: nopFramer{}, Instances: instances})
+			hs := make([]Handle, 1000)
+			for i := range hs {
+				hs[i] = open(b, r, nopConn{})
+			}
+			ctx := context.Background()
+			var worker atomic.Int64
+			measureCPU(b)
+			b.RunParallel(func(pb *testing.PB) {
+				i := int(worker.Add(1)) * 7919 // each goroutine starts elsewhere
+				for pb.Next() {
+					i++
+					if err := r.Text(ctx, hs[i%len(hs)], benchPayload); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
 	}
 }

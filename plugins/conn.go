@@ -77,8 +77,12 @@ var (
 // concurrently and must not block.
 type Observer interface {
 	// Event: one guest call of kind (open, text, binary, pong, close,
-	// timer, resume) on route took d.
-	Event(route string, kind string, d time.Duration)
+	// timer, resume) on route took d. instance is the place in the route's
+	// pool of the instance called, 0 to RouteConfig.Instances-1: calls
+	// with the same instance never overlap (Event is called under the
+	// instance's lock), so an observer may keep one shard of its state per
+	// instance and find it uncontended.
+	Event(route string, instance int, kind string, d time.Duration)
 	// Trap: an instance of route failed with err and is discarded.
 	Trap(route string, err error)
 	// Restart: an instance of route was rebuilt.

@@ -17,7 +17,7 @@ type countingObserver struct {
 	restarts int
 }
 
-func (o *countingObserver) Event(route, kind string, d time.Duration) {
+func (o *countingObserver) Event(route string, instance int, kind string, d time.Duration) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.events == nil {
@@ -49,8 +49,8 @@ func TestTrapResumes(t *testing.T) {
 	p := newProber(t, RouteConfig{Observer: obs})
 	b := newRecorder()
 	hb := open(t, p.r, b)
-	p.expect("attach", p.status(opAttach, []byte("kept"), int64(hb), scratch, 4), 0)
-	p.expect("subscribe", p.status(opSubscribe, []byte("room"), int64(hb), scratch, 4), 0)
+	p.expect("attach", p.status(opAttach, []byte("kept"), int64(hb.ID()), scratch, 4), 0)
+	p.expect("subscribe", p.status(opSubscribe, []byte("room"), int64(hb.ID()), scratch, 4), 0)
 	p.expect("timer", p.status(opTimer, nil, 50, 3), 0)
 	old := p.r.slots[0].inst
 	err := p.r.Binary(context.Background(), p.h, command(opTrap, nil, nil))
@@ -79,7 +79,7 @@ func TestTrapResumes(t *testing.T) {
 	}
 	obs.mu.Unlock()
 	// Attachments and subscriptions live in the host: they survived.
-	res, out := p.do(opAttachment, nil, int64(hb), scratch, 16)
+	res, out := p.do(opAttachment, nil, int64(hb.ID()), scratch, 16)
 	if res != 4 || string(out[:4]) != "kept" {
 		t.Errorf("attachment after rebuild: %d %q", res, out[:4])
 	}
@@ -196,7 +196,7 @@ func TestCrashWithoutResume(t *testing.T) {
 	if len(c.messages()) != 0 {
 		t.Errorf("a dropped connection got %v", c.messages())
 	}
-	for _, h := range []uint64{ha, hc} {
+	for _, h := range []Handle{ha, hc} {
 		if err := r.Closed(ctx, h, 1006, ""); err != nil {
 			t.Errorf("Closed of a dropped connection: %v", err)
 		}
@@ -225,8 +225,8 @@ func TestOpenFailures(t *testing.T) {
 	c := newRecorder()
 	c.info[1] = "trap"
 	h, status, err := r.Open(context.Background(), c)
-	if !errors.Is(err, ErrTrap) || h != 0 || status != 0 {
-		t.Fatalf("Open that traps: h %d status %d err %v", h, status, err)
+	if !errors.Is(err, ErrTrap) || h != (Handle{}) || status != 0 {
+		t.Fatalf("Open that traps: h %d status %d err %v", h.ID(), status, err)
 	}
 	if r.Connections() != 0 {
 		t.Fatalf("%d connections after a failed open", r.Connections())
@@ -241,8 +241,8 @@ func TestOpenFailures(t *testing.T) {
 	for _, tc := range []struct{ result, status int }{{403, 403}, {599, 599}, {400, 400}, {1, 500}, {399, 500}, {600, 500}, {-4, 500}} {
 		p.do(opOpenStatus, nil, int64(tc.result))
 		h, status, err := p.r.Open(context.Background(), newRecorder())
-		if err != nil || h != 0 || status != tc.status {
-			t.Errorf("on_open returning %d: h %d status %d err %v, want status %d", tc.result, h, status, err, tc.status)
+		if err != nil || h != (Handle{}) || status != tc.status {
+			t.Errorf("on_open returning %d: h %d status %d err %v, want status %d", tc.result, h.ID(), status, err, tc.status)
 		}
 	}
 	if p.r.Connections() != 1 {

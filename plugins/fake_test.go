@@ -202,7 +202,7 @@ func newTestRoute(t testing.TB, rt *Runtime, mod *Module, cfg RouteConfig) *Rout
 	return r
 }
 
-func open(t testing.TB, r *Route, c Conn) uint64 {
+func open(t testing.TB, r *Route, c Conn) Handle {
 	t.Helper()
 	h, status, err := r.Open(context.Background(), c)
 	if err != nil || status != 0 {

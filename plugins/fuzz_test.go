@@ -25,7 +25,7 @@ func FuzzHostCalls(f *testing.F) {
 		c := newRecorder()
 		h := open(t, r, c)
 		if a0%2 == 0 && op != opPublishText && op != opPublishBinary && op != opConfig && op != opLog && op != opTimer && op != opTimerCancel {
-			a0 = int64(h) // most calls name a real connection
+			a0 = int64(h.ID()) // most calls name a real connection
 		}
 		if len(data) > 4096 {
 			data = data[:4096]

@@ -46,12 +46,12 @@ func TestGoldenTrace(t *testing.T) {
 	p := &prober{t: t, r: r, h: ha, c: a}
 	_ = r.Text(ctx, ha, []byte("hi"))
 	_ = r.Pong(ctx, ha, nil)
-	p.do(opSubscribe, []byte("room"), int64(hb), scratch, 4)
-	p.do(opPublishText, []byte("xroom"), scratch+1, 4, scratch, 1, int64(ha))
-	p.do(opConnInfo, nil, int64(ha), 0, scratch, 16)
+	p.do(opSubscribe, []byte("room"), int64(hb.ID()), scratch, 4)
+	p.do(opPublishText, []byte("xroom"), scratch+1, 4, scratch, 1, int64(ha.ID()))
+	p.do(opConnInfo, nil, int64(ha.ID()), 0, scratch, 16)
 	p.do(opConfig, []byte("k"), scratch, 1, scratch+16, 0)
-	p.do(opAttach, []byte("state"), int64(hb), scratch, 5)
-	p.do(opSendText, nil, int64(hb), badPtr, 1)
+	p.do(opAttach, []byte("state"), int64(hb.ID()), scratch, 5)
+	p.do(opSendText, nil, int64(hb.ID()), badPtr, 1)
 	p.do(opSendText, []byte("x"), 424242, scratch, 1)
 	p.do(opTimer, nil, 1, 7)
 	deadline := time.Now().Add(5 * time.Second)
@@ -64,7 +64,7 @@ func TestGoldenTrace(t *testing.T) {
 
 	// Handles are unique in the process, so they differ between runs:
 	// name them in order of appearance.
-	got := normalizeHandles(trace.String(), ha, hb)
+	got := normalizeHandles(trace.String(), ha.ID(), hb.ID())
 	const golden = "testdata/probe_session.golden"
 	if *update {
 		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {

@@ -147,15 +147,15 @@ func TestHammer(t *testing.T) {
 					var err error
 					switch rng.IntN(10) {
 					case 0:
-						err = r.Binary(ctx, h, command(opSubscribe, []int64{int64(h), scratch, 4}, []byte("room")))
+						err = r.Binary(ctx, h, command(opSubscribe, []int64{int64(h.ID()), scratch, 4}, []byte("room")))
 					case 1:
 						err = r.Binary(ctx, h, command(opPublishText, []int64{scratch, 4, scratch, 4, 0}, []byte("room")))
 					case 2:
-						err = r.Binary(ctx, h, command(opPublishBinary, []int64{0, 0, scratch, 4, int64(h)}, []byte("room")))
+						err = r.Binary(ctx, h, command(opPublishBinary, []int64{0, 0, scratch, 4, int64(h.ID())}, []byte("room")))
 					case 3:
 						err = r.Binary(ctx, h, command(opTimer, []int64{int64(rng.IntN(3)), int64(rng.IntN(4))}, nil))
 					case 4:
-						err = r.Binary(ctx, h, command(opAttach, []int64{int64(h), scratch, 4}, []byte("data")))
+						err = r.Binary(ctx, h, command(opAttach, []int64{int64(h.ID()), scratch, 4}, []byte("data")))
 					case 5:
 						if rng.IntN(8) == 0 {
 							noBackoff()

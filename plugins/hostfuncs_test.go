@@ -48,7 +48,7 @@ const (
 type prober struct {
 	t    *testing.T
 	r    *Route
-	h    uint64
+	h    Handle
 	c    *recorder
 	logs *logBuffer
 }
@@ -111,26 +111,26 @@ func TestSendText(t *testing.T) {
 	p := newProber(t, RouteConfig{})
 	b := newRecorder()
 	hb := open(t, p.r, b)
-	p.expect("ok", p.status(opSendText, []byte("hello"), int64(hb), scratch, 5), abi.StatusOK)
-	p.expect("empty", p.status(opSendText, nil, int64(hb), 0, 0), abi.StatusOK)
+	p.expect("ok", p.status(opSendText, []byte("hello"), int64(hb.ID()), scratch, 5), abi.StatusOK)
+	p.expect("empty", p.status(opSendText, nil, int64(hb.ID()), 0, 0), abi.StatusOK)
 	p.expect("unknown handle", p.status(opSendText, []byte("x"), 987654321, scratch, 1), abi.StatusBadHandle)
 	p.expect("handle 0", p.status(opSendText, []byte("x"), 0, scratch, 1), abi.StatusBadHandle)
-	p.expect("bad pointer", p.status(opSendText, nil, int64(hb), badPtr, 5), abi.StatusBadPointer)
-	p.expect("wrapping range", p.status(opSendText, nil, int64(hb), 0xffffffff, 2), abi.StatusBadPointer)
-	p.expect("invalid UTF-8", p.status(opSendText, []byte("a\xffb"), int64(hb), scratch, 3), abi.StatusInvalidUTF8)
-	p.expect("binary may be anything", p.status(opSendBinary, []byte("a\xffb"), int64(hb), scratch, 3), abi.StatusOK)
+	p.expect("bad pointer", p.status(opSendText, nil, int64(hb.ID()), badPtr, 5), abi.StatusBadPointer)
+	p.expect("wrapping range", p.status(opSendText, nil, int64(hb.ID()), 0xffffffff, 2), abi.StatusBadPointer)
+	p.expect("invalid UTF-8", p.status(opSendText, []byte("a\xffb"), int64(hb.ID()), scratch, 3), abi.StatusInvalidUTF8)
+	p.expect("binary may be anything", p.status(opSendBinary, []byte("a\xffb"), int64(hb.ID()), scratch, 3), abi.StatusOK)
 	b.mu.Lock()
 	b.full = true
 	b.mu.Unlock()
-	p.expect("queue full", p.status(opSendText, []byte("x"), int64(hb), scratch, 1), abi.StatusQueueFull)
+	p.expect("queue full", p.status(opSendText, []byte("x"), int64(hb.ID()), scratch, 1), abi.StatusQueueFull)
 	b.mu.Lock()
 	b.full, b.writeErr = false, ErrTooLarge
 	b.mu.Unlock()
-	p.expect("too large", p.status(opSendBinary, []byte("x"), int64(hb), scratch, 1), abi.StatusTooLarge)
+	p.expect("too large", p.status(opSendBinary, []byte("x"), int64(hb.ID()), scratch, 1), abi.StatusTooLarge)
 	b.mu.Lock()
 	b.writeErr = ErrClosed
 	b.mu.Unlock()
-	p.expect("closed", p.status(opSendText, []byte("x"), int64(hb), scratch, 1), abi.StatusClosed)
+	p.expect("closed", p.status(opSendText, []byte("x"), int64(hb.ID()), scratch, 1), abi.StatusClosed)
 	want := []msg{{true, "hello"}, {true, ""}, {false, "a\xffb"}}
 	got := b.messages()
 	if len(got) != len(want) {
@@ -150,11 +150,11 @@ func TestForeignHandle(t *testing.T) {
 	oc := newRecorder()
 	ho := open(t, other, oc)
 	for _, op := range []int64{opSendText, opSendBinary, opPing, opSubscribe, opUnsubscribe, opAttach, opAttachment} {
-		p.expect("foreign", p.status(op, []byte("x"), int64(ho), scratch, 1), abi.StatusBadHandle)
+		p.expect("foreign", p.status(op, []byte("x"), int64(ho.ID()), scratch, 1), abi.StatusBadHandle)
 	}
-	p.expect("foreign close", p.status(opClose, nil, int64(ho), 1000, 0, 0), abi.StatusBadHandle)
-	p.expect("foreign conn_info", p.status(opConnInfo, nil, int64(ho), 0, scratch, 16), abi.StatusBadHandle)
-	p.expect("foreign conn_header", p.status(opConnHeader, []byte("Host"), int64(ho), scratch, 4, scratch+100, 16), abi.StatusBadHandle)
+	p.expect("foreign close", p.status(opClose, nil, int64(ho.ID()), 1000, 0, 0), abi.StatusBadHandle)
+	p.expect("foreign conn_info", p.status(opConnInfo, nil, int64(ho.ID()), 0, scratch, 16), abi.StatusBadHandle)
+	p.expect("foreign conn_header", p.status(opConnHeader, []byte("Host"), int64(ho.ID()), scratch, 4, scratch+100, 16), abi.StatusBadHandle)
 	if len(oc.messages()) != 0 {
 		t.Fatalf("the other route's connection received %v", oc.messages())
 	}
@@ -167,25 +167,25 @@ func TestPingAndClose(t *testing.T) {
 	p := newProber(t, RouteConfig{})
 	b := newRecorder()
 	hb := open(t, p.r, b)
-	p.expect("ping", p.status(opPing, []byte("pp"), int64(hb), scratch, 2), abi.StatusOK)
-	p.expect("ping 125", p.status(opPing, bytes.Repeat([]byte("p"), 125), int64(hb), scratch, 125), abi.StatusOK)
-	p.expect("ping 126", p.status(opPing, bytes.Repeat([]byte("p"), 126), int64(hb), scratch, 126), abi.StatusTooLarge)
-	p.expect("ping bad pointer", p.status(opPing, nil, int64(hb), badPtr, 1), abi.StatusBadPointer)
+	p.expect("ping", p.status(opPing, []byte("pp"), int64(hb.ID()), scratch, 2), abi.StatusOK)
+	p.expect("ping 125", p.status(opPing, bytes.Repeat([]byte("p"), 125), int64(hb.ID()), scratch, 125), abi.StatusOK)
+	p.expect("ping 126", p.status(opPing, bytes.Repeat([]byte("p"), 126), int64(hb.ID()), scratch, 126), abi.StatusTooLarge)
+	p.expect("ping bad pointer", p.status(opPing, nil, int64(hb.ID()), badPtr, 1), abi.StatusBadPointer)
 	if len(b.pings) != 2 || string(b.pings[0]) != "pp" {
 		t.Errorf("pings %q", b.pings)
 	}
 	for _, code := range []int64{0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, -1} {
-		p.expect("close code", p.status(opClose, nil, int64(hb), code, 0, 0), abi.StatusInvalidArgument)
+		p.expect("close code", p.status(opClose, nil, int64(hb.ID()), code, 0, 0), abi.StatusInvalidArgument)
 	}
-	p.expect("reason too long", p.status(opClose, bytes.Repeat([]byte("r"), 124), int64(hb), 1000, scratch, 124), abi.StatusTooLarge)
-	p.expect("reason not UTF-8", p.status(opClose, []byte("\xff"), int64(hb), 1000, scratch, 1), abi.StatusInvalidUTF8)
-	p.expect("reason bad pointer", p.status(opClose, nil, int64(hb), 1000, badPtr, 3), abi.StatusBadPointer)
-	p.expect("close", p.status(opClose, []byte("bye"), int64(hb), 4000, scratch, 3), abi.StatusOK)
+	p.expect("reason too long", p.status(opClose, bytes.Repeat([]byte("r"), 124), int64(hb.ID()), 1000, scratch, 124), abi.StatusTooLarge)
+	p.expect("reason not UTF-8", p.status(opClose, []byte("\xff"), int64(hb.ID()), 1000, scratch, 1), abi.StatusInvalidUTF8)
+	p.expect("reason bad pointer", p.status(opClose, nil, int64(hb.ID()), 1000, badPtr, 3), abi.StatusBadPointer)
+	p.expect("close", p.status(opClose, []byte("bye"), int64(hb.ID()), 4000, scratch, 3), abi.StatusOK)
 	if closed, code, reason := b.closeCode(); !closed || code != 4000 || reason != "bye" {
 		t.Errorf("close: %v %d %q", closed, code, reason)
 	}
-	p.expect("close twice", p.status(opClose, nil, int64(hb), 1000, 0, 0), abi.StatusClosed)
-	p.expect("ping closed", p.status(opPing, nil, int64(hb), 0, 0), abi.StatusClosed)
+	p.expect("close twice", p.status(opClose, nil, int64(hb.ID()), 1000, 0, 0), abi.StatusClosed)
+	p.expect("ping closed", p.status(opPing, nil, int64(hb.ID()), 0, 0), abi.StatusClosed)
 }
 
 func TestTopics(t *testing.T) {
@@ -194,20 +194,20 @@ func TestTopics(t *testing.T) {
 	b, c := newRecorder(), newRecorder()
 	hb, hc := open(t, p.r, b), open(t, p.r, c)
 	topic := []byte("room")
-	p.expect("subscribe b", p.status(opSubscribe, topic, int64(hb), scratch, 4), abi.StatusOK)
-	p.expect("subscribe b again", p.status(opSubscribe, topic, int64(hb), scratch, 4), 1)
-	p.expect("subscribe c", p.status(opSubscribe, topic, int64(hc), scratch, 4), abi.StatusOK)
-	p.expect("empty topic", p.status(opSubscribe, nil, int64(hb), 0, 0), abi.StatusInvalidArgument)
-	p.expect("long topic", p.status(opSubscribe, bytes.Repeat([]byte("t"), 257), int64(hb), scratch, 257), abi.StatusTooLarge)
-	p.expect("topic 256", p.status(opSubscribe, bytes.Repeat([]byte("t"), 256), int64(hb), scratch, 256), abi.StatusOK)
-	p.expect("topic bad pointer", p.status(opSubscribe, nil, int64(hb), badPtr, 4), abi.StatusBadPointer)
+	p.expect("subscribe b", p.status(opSubscribe, topic, int64(hb.ID()), scratch, 4), abi.StatusOK)
+	p.expect("subscribe b again", p.status(opSubscribe, topic, int64(hb.ID()), scratch, 4), 1)
+	p.expect("subscribe c", p.status(opSubscribe, topic, int64(hc.ID()), scratch, 4), abi.StatusOK)
+	p.expect("empty topic", p.status(opSubscribe, nil, int64(hb.ID()), 0, 0), abi.StatusInvalidArgument)
+	p.expect("long topic", p.status(opSubscribe, bytes.Repeat([]byte("t"), 257), int64(hb.ID()), scratch, 257), abi.StatusTooLarge)
+	p.expect("topic 256", p.status(opSubscribe, bytes.Repeat([]byte("t"), 256), int64(hb.ID()), scratch, 256), abi.StatusOK)
+	p.expect("topic bad pointer", p.status(opSubscribe, nil, int64(hb.ID()), badPtr, 4), abi.StatusBadPointer)
 
 	data := append([]byte("hi all\x00"), topic...) // payload at scratch, topic at scratch+7
 	n, _ := p.do(opPublishText, data, scratch+7, 4, scratch, 6, 0)
 	if n != 2 {
 		t.Fatalf("publish to room reached %d, want 2", n)
 	}
-	n, _ = p.do(opPublishBinary, data, scratch+7, 4, scratch, 6, int64(hb))
+	n, _ = p.do(opPublishBinary, data, scratch+7, 4, scratch, 6, int64(hb.ID()))
 	if n != 1 {
 		t.Fatalf("publish except b reached %d, want 1", n)
 	}
@@ -247,9 +247,9 @@ func TestTopics(t *testing.T) {
 		t.Errorf("full receiver: closed %v code %d reason %q", closed, code, reason)
 	}
 
-	p.expect("unsubscribe", p.status(opUnsubscribe, topic, int64(hb), scratch, 4), abi.StatusOK)
-	p.expect("unsubscribe again", p.status(opUnsubscribe, topic, int64(hb), scratch, 4), 1)
-	p.expect("unsubscribe empty", p.status(opUnsubscribe, nil, int64(hb), 0, 0), abi.StatusInvalidArgument)
+	p.expect("unsubscribe", p.status(opUnsubscribe, topic, int64(hb.ID()), scratch, 4), abi.StatusOK)
+	p.expect("unsubscribe again", p.status(opUnsubscribe, topic, int64(hb.ID()), scratch, 4), 1)
+	p.expect("unsubscribe empty", p.status(opUnsubscribe, nil, int64(hb.ID()), 0, 0), abi.StatusInvalidArgument)
 	// Closed forgets c's subscriptions.
 	if err := p.r.Closed(context.Background(), hc, 1000, ""); err != nil {
 		t.Fatal(err)
@@ -264,9 +264,9 @@ func TestSubscriptionLimit(t *testing.T) {
 	p := newProber(t, RouteConfig{})
 	for i := range abi.MaxSubscriptions {
 		topic := []byte{byte(i), byte(i >> 8), 'x'}
-		p.expect("subscribe", p.status(opSubscribe, topic, int64(p.h), scratch, 3), abi.StatusOK)
+		p.expect("subscribe", p.status(opSubscribe, topic, int64(p.h.ID()), scratch, 3), abi.StatusOK)
 	}
-	p.expect("subscription limit", p.status(opSubscribe, []byte("one more"), int64(p.h), scratch, 8), abi.StatusLimit)
+	p.expect("subscription limit", p.status(opSubscribe, []byte("one more"), int64(p.h.ID()), scratch, 8), abi.StatusLimit)
 }
 
 func TestConnInfoAndHeaders(t *testing.T) {
@@ -280,53 +280,53 @@ func TestConnInfoAndHeaders(t *testing.T) {
 	b.headers["x-test"] = "one, two"
 	hb := open(t, p.r, b)
 	for key, want := range b.info {
-		res, out := p.do(opConnInfo, nil, int64(hb), int64(key), scratch, 64)
+		res, out := p.do(opConnInfo, nil, int64(hb.ID()), int64(key), scratch, 64)
 		if res != int64(len(want)) || string(out[:len(want)]) != want {
 			t.Errorf("conn_info %d: %d %q, want %q", key, res, out[:max(0, min(int(res), 64))], want)
 		}
 	}
-	res, out := p.do(opConnInfo, nil, int64(hb), int64(abi.InfoPath), scratch, 2)
+	res, out := p.do(opConnInfo, nil, int64(hb.ID()), int64(abi.InfoPath), scratch, 2)
 	if res != 5 || out[0] != 0 {
 		t.Errorf("conn_info into a short buffer: %d, wrote %q", res, out[:5])
 	}
-	res, _ = p.do(opConnInfo, nil, int64(hb), int64(abi.InfoPath), 0, 0)
+	res, _ = p.do(opConnInfo, nil, int64(hb.ID()), int64(abi.InfoPath), 0, 0)
 	if res != 5 {
 		t.Errorf("conn_info size query: %d", res)
 	}
-	p.expect("unknown key", p.status(opConnInfo, nil, int64(hb), 5, scratch, 64), abi.StatusInvalidArgument)
-	p.expect("negative key", p.status(opConnInfo, nil, int64(hb), -1, scratch, 64), abi.StatusInvalidArgument)
-	p.expect("bad buffer", p.status(opConnInfo, nil, int64(hb), 0, badPtr, 64), abi.StatusBadPointer)
+	p.expect("unknown key", p.status(opConnInfo, nil, int64(hb.ID()), 5, scratch, 64), abi.StatusInvalidArgument)
+	p.expect("negative key", p.status(opConnInfo, nil, int64(hb.ID()), -1, scratch, 64), abi.StatusInvalidArgument)
+	p.expect("bad buffer", p.status(opConnInfo, nil, int64(hb.ID()), 0, badPtr, 64), abi.StatusBadPointer)
 
-	res, out = p.do(opConnHeader, []byte("X-Test"), int64(hb), scratch, 6, scratch+100, 64)
+	res, out = p.do(opConnHeader, []byte("X-Test"), int64(hb.ID()), scratch, 6, scratch+100, 64)
 	if res != 8 || string(out[100:108]) != "one, two" {
 		t.Errorf("conn_header: %d %q", res, out[100:108])
 	}
-	p.expect("absent header", p.status(opConnHeader, []byte("X-None"), int64(hb), scratch, 6, scratch+100, 64), abi.StatusNotFound)
-	p.expect("empty name", p.status(opConnHeader, nil, int64(hb), scratch, 0, scratch+100, 64), abi.StatusInvalidArgument)
-	p.expect("bad name pointer", p.status(opConnHeader, nil, int64(hb), badPtr, 6, scratch+100, 64), abi.StatusBadPointer)
-	p.expect("bad buffer", p.status(opConnHeader, []byte("X-Test"), int64(hb), scratch, 6, badPtr, 64), abi.StatusBadPointer)
+	p.expect("absent header", p.status(opConnHeader, []byte("X-None"), int64(hb.ID()), scratch, 6, scratch+100, 64), abi.StatusNotFound)
+	p.expect("empty name", p.status(opConnHeader, nil, int64(hb.ID()), scratch, 0, scratch+100, 64), abi.StatusInvalidArgument)
+	p.expect("bad name pointer", p.status(opConnHeader, nil, int64(hb.ID()), badPtr, 6, scratch+100, 64), abi.StatusBadPointer)
+	p.expect("bad buffer", p.status(opConnHeader, []byte("X-Test"), int64(hb.ID()), scratch, 6, badPtr, 64), abi.StatusBadPointer)
 }
 
 func TestAttachAndConfig(t *testing.T) {
 	p := newProber(t, RouteConfig{Config: map[string]string{"greeting": "hello there"}})
-	res, _ := p.do(opAttachment, nil, int64(p.h), scratch, 64)
+	res, _ := p.do(opAttachment, nil, int64(p.h.ID()), scratch, 64)
 	if res != 0 {
 		t.Errorf("attachment before attach: %d", res)
 	}
-	p.expect("attach", p.status(opAttach, []byte("state-1"), int64(p.h), scratch, 7), abi.StatusOK)
-	res, out := p.do(opAttachment, nil, int64(p.h), scratch, 64)
+	p.expect("attach", p.status(opAttach, []byte("state-1"), int64(p.h.ID()), scratch, 7), abi.StatusOK)
+	res, out := p.do(opAttachment, nil, int64(p.h.ID()), scratch, 64)
 	if res != 7 || string(out[:7]) != "state-1" {
 		t.Errorf("attachment: %d %q", res, out[:7])
 	}
-	res, out = p.do(opAttachment, nil, int64(p.h), scratch, 3)
+	res, out = p.do(opAttachment, nil, int64(p.h.ID()), scratch, 3)
 	if res != 7 || out[0] != 0 {
 		t.Errorf("attachment into a short buffer: %d %q", res, out[:7])
 	}
-	p.expect("attach too large", p.status(opAttach, nil, int64(p.h), 0, abi.MaxAttachment+1), abi.StatusTooLarge)
-	p.expect("attach bad pointer", p.status(opAttach, nil, int64(p.h), badPtr, 3), abi.StatusBadPointer)
-	p.expect("attachment bad pointer", p.status(opAttachment, nil, int64(p.h), badPtr, 3), abi.StatusBadPointer)
-	p.expect("attach empty", p.status(opAttach, nil, int64(p.h), 0, 0), abi.StatusOK)
-	if res, _ := p.do(opAttachment, nil, int64(p.h), scratch, 64); res != 0 {
+	p.expect("attach too large", p.status(opAttach, nil, int64(p.h.ID()), 0, abi.MaxAttachment+1), abi.StatusTooLarge)
+	p.expect("attach bad pointer", p.status(opAttach, nil, int64(p.h.ID()), badPtr, 3), abi.StatusBadPointer)
+	p.expect("attachment bad pointer", p.status(opAttachment, nil, int64(p.h.ID()), badPtr, 3), abi.StatusBadPointer)
+	p.expect("attach empty", p.status(opAttach, nil, int64(p.h.ID()), 0, 0), abi.StatusOK)
+	if res, _ := p.do(opAttachment, nil, int64(p.h.ID()), scratch, 64); res != 0 {
 		t.Errorf("attachment after clearing: %d", res)
 	}
 
@@ -412,7 +412,7 @@ func TestUpperBitsIgnored(t *testing.T) {
 	in := s.inst
 	in.mem.Write(scratch, []byte("garbage"))
 	const junk = 0xdeadbeef << 32
-	stack := []uint64{hb, junk | scratch, junk | 7}
+	stack := []uint64{hb.ID(), junk | scratch, junk | 7}
 	hostFuncs[abi.FuncSendText](in.ctx, in.mod, stack)
 	if st := abi.Status(int32(uint32(stack[0]))); st != abi.StatusOK {
 		t.Fatalf("send_text with junk upper bits: %s", st)

@@ -71,13 +71,13 @@ func (c *crashLog) backedOff(now time.Time) bool {
 }
 
 // start brings a down slot up again for a new connection, unless the route
-// is backed off. The caller holds s.mu and gate for reading.
+// is backed off. The caller holds s.mu.
 func (s *slot) start(ctx context.Context) error {
 	r := s.r
 	if r.crashes.backedOff(time.Now()) {
 		return fmt.Errorf("%w: route %s is backed off after crashing %d times in %s", ErrUnavailable, r.name, CrashLimit, CrashWindow)
 	}
-	in, err := s.instantiate(ctx, r.mod)
+	in, err := s.instantiate(ctx, s.mod)
 	if err != nil {
 		r.crashes.fault(time.Now())
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -92,7 +92,7 @@ func (s *slot) start(ctx context.Context) error {
 // failed handles an error of a call into s.inst made for connection h (0
 // for none) and returns the error for the caller. ErrAlloc drops the event
 // and closes h with 1011; any other error discards the instance and
-// recovers. The caller holds s.mu and gate for reading.
+// recovers. The caller holds s.mu.
 func (s *slot) failed(kind eventKind, h uint64, err error) error {
 	r := s.r
 	if errors.Is(err, ErrAlloc) {
@@ -125,7 +125,7 @@ func (s *slot) recover() {
 			s.dropAll(reasonUnavailable)
 			return
 		}
-		in, err := s.instantiate(context.Background(), r.mod)
+		in, err := s.instantiate(context.Background(), s.mod)
 		if err != nil {
 			r.log.Error("plugin: rebuilding instance failed", "err", err)
 			if r.obs != nil {
@@ -147,7 +147,7 @@ func (s *slot) recover() {
 			start := r.now()
 			in.stack[0] = c.h
 			err := in.call(resume, in.stack[:1])
-			r.observe(kindResume, start)
+			s.observe(kindResume, start)
 			if err != nil {
 				r.log.Error("plugin: socklet_on_resume failed; closing the connection", "conn", c.h, "err", err)
 				if r.obs != nil {

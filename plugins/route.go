@@ -45,11 +45,27 @@ const (
 	stateDropped              // closed by the runtime (its instance crashed): no more events
 )
 
+// Handle is the host's reference to a connection of a route, returned by
+// [Route.Open]: the route's calls for that connection go straight to its
+// state, with no table lookup. The zero Handle refers to no connection. A
+// Handle is a small value, copied freely; it is only valid with the route
+// that returned it.
+type Handle struct{ c *conn }
+
+// ID returns the connection's handle as its plugin sees it (never 0), or 0
+// for the zero Handle.
+func (h Handle) ID() uint64 {
+	if h.c == nil {
+		return 0
+	}
+	return h.c.h
+}
+
 // conn is a connection of a route.
 type conn struct {
 	h     uint64
 	c     Conn
-	slot  *slot // guarded by Route.gate: written under its write lock only
+	slot  atomic.Pointer[slot] // never nil once opened; changes as Route.pool says
 	state atomic.Int32
 
 	// Guarded by Route.mu.
@@ -66,7 +82,10 @@ type conn struct {
 // instance, timer bookkeeping included.
 type slot struct {
 	r      *Route
+	index  int     // its place in the pool, 0 to RouteConfig.Instances-1
+	mod    *Module // the module its instances are built from
 	mu     sync.Mutex
+	gone   bool             // left the pool (Swap, Close, a rolled back Swap); guarded by mu, never unset
 	inst   *instance        // nil while down; guarded by mu, set with setInst
 	up     atomic.Bool      // inst != nil, readable without mu
 	timers map[int64]*timer // guarded by mu
@@ -93,12 +112,33 @@ type Route struct {
 	timeoutTicks uint64
 	crashes      crashLog
 
-	// gate is held for reading by every dispatch, and for writing by Swap
-	// and Close, which thereby wait for calls in flight and stop new ones.
-	gate   sync.RWMutex
+	// pool serializes Swap and Close and guards slots, mod and closed for
+	// Open. No route-wide lock is taken per event; Swap and Close still
+	// wait for the calls in flight and stop new ones, by this invariant:
+	//
+	//  1. A connection's slot (conn.slot) and a timer's slot (timer.slot)
+	//     are changed only by a goroutine holding the mutexes of both the
+	//     slot left and the slot joined.
+	//  2. A slot leaves the pool (slot.gone is set, never unset) only while
+	//     its mutex is held; slots, mod and closed change only while pool
+	//     and the mutex of every slot of the pools before and after are
+	//     held.
+	//
+	// Every call for a connection c (Route.lock) loads c.slot, locks that
+	// slot's mutex, and checks that c.slot is still that slot, else
+	// unlocks and starts again. Once the check passes, by 1 c stays bound
+	// to the slot until the call unlocks it, and by 2 the slot is in the
+	// pool unless gone. Swap and Close lock every slot of the pool, so they
+	// wait for the calls in flight; a call that waited for them finds its
+	// connection bound to a new slot (Swap: it goes there, and is delivered
+	// once, after the new instance's socklet_on_resume) or a gone slot
+	// (Close: ErrRouteClosed). Timers do the same with timer.slot. Only
+	// Swap and Close, serialized by pool, ever hold two slot mutexes, and
+	// no one takes pool or a slot mutex while holding mu: no deadlock.
+	pool   sync.Mutex
 	mod    *Module
 	slots  []*slot
-	closed bool
+	closed atomic.Bool // written under pool and every slot's mutex
 
 	mu     sync.RWMutex // guards conns, topics and the conns' attachments and topics
 	conns  map[uint64]*conn
@@ -153,7 +193,7 @@ func NewRoute(ctx context.Context, rt *Runtime, mod *Module, cfg RouteConfig) (*
 func (r *Route) newPool(ctx context.Context, mod *Module, n int) ([]*slot, error) {
 	slots := make([]*slot, n)
 	for i := range slots {
-		s := &slot{r: r, timers: map[int64]*timer{}}
+		s := &slot{r: r, index: i, mod: mod, timers: map[int64]*timer{}}
 		s.mu.Lock()
 		in, err := s.instantiate(ctx, mod)
 		if err == nil {
@@ -181,6 +221,11 @@ func (s *slot) setInst(in *instance) {
 func (s *slot) shut() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.shutLocked()
+}
+
+// shutLocked is shut for a caller holding s.mu.
+func (s *slot) shutLocked() {
 	for id, tm := range s.timers {
 		tm.t.Stop()
 		delete(s.timers, id)
@@ -202,14 +247,19 @@ func (r *Route) Connections() int {
 // Close closes every instance and stops every timer. The host closes the
 // connections first; events after Close fail with ErrRouteClosed.
 func (r *Route) Close(ctx context.Context) error {
-	r.gate.Lock()
-	defer r.gate.Unlock()
-	if r.closed {
+	r.pool.Lock()
+	defer r.pool.Unlock()
+	if r.closed.Load() {
 		return nil
 	}
-	r.closed = true
 	for _, s := range r.slots {
-		s.shut()
+		s.mu.Lock() // waits for its call in flight
+	}
+	r.closed.Store(true)
+	for _, s := range r.slots {
+		s.gone = true
+		s.shutLocked()
+		s.mu.Unlock()
 	}
 	r.mu.Lock()
 	r.conns = map[uint64]*conn{}
@@ -221,7 +271,7 @@ func (r *Route) Close(ctx context.Context) error {
 
 // pick returns the slot with the fewest connections, preferring one that
 // runs an instance or may start one (the route is not backed off). The
-// caller holds gate for reading.
+// caller holds pool.
 func (r *Route) pick() *slot {
 	var best *slot
 	var bestUp bool
@@ -242,21 +292,19 @@ func (r *Route) pick() *slot {
 // rejects with 500. An error (the instance trapped or timed out, the route
 // is backed off: ErrUnavailable) also rejects; the handle is forgotten.
 // Writes the guest made during socklet_on_open are queued on c.
-func (r *Route) Open(ctx context.Context, c Conn) (h uint64, status int, err error) {
-	r.gate.RLock()
-	defer r.gate.RUnlock()
-	if r.closed {
-		return 0, 0, ErrRouteClosed
+func (r *Route) Open(ctx context.Context, c Conn) (h Handle, status int, err error) {
+	s, err := r.lockPick()
+	if err != nil {
+		return Handle{}, 0, err
 	}
-	s := r.pick()
-	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.inst == nil {
 		if err := s.start(ctx); err != nil {
-			return 0, 0, err
+			return Handle{}, 0, err
 		}
 	}
-	cn := &conn{h: nextHandle.Add(1), c: c, slot: s}
+	cn := &conn{h: nextHandle.Add(1), c: c}
+	cn.slot.Store(s)
 	r.mu.Lock()
 	r.conns[cn.h] = cn
 	r.mu.Unlock()
@@ -265,44 +313,63 @@ func (r *Route) Open(ctx context.Context, c Conn) (h uint64, status int, err err
 	fn := in.fns[kindOpen]
 	if fn == nil {
 		cn.state.Store(stateOpen)
-		return cn.h, abi.OpenAccept, nil
+		return Handle{cn}, abi.OpenAccept, nil
 	}
 	start := r.now()
 	in.stack[0] = cn.h
 	err = in.call(fn, in.stack[:1])
 	result := int32(uint32(in.stack[0]))
-	r.observe(kindOpen, start)
+	s.observe(kindOpen, start)
 	if err != nil {
 		r.forget(cn)
-		return 0, 0, s.failed(kindOpen, cn.h, err)
+		return Handle{}, 0, s.failed(kindOpen, cn.h, err)
 	}
 	if result == abi.OpenAccept {
 		cn.state.Store(stateOpen)
-		return cn.h, abi.OpenAccept, nil
+		return Handle{cn}, abi.OpenAccept, nil
 	}
 	r.forget(cn)
 	if result >= abi.OpenRejectMin && result <= abi.OpenRejectMax {
-		return 0, int(result), nil
+		return Handle{}, int(result), nil
 	}
 	r.log.Error("plugin: socklet_on_open returned an invalid status; rejecting with 500", "status", result)
-	return 0, 500, nil
+	return Handle{}, 500, nil
+}
+
+// lockPick picks a slot for a new connection (see pick) and returns it
+// with its mutex held, or ErrRouteClosed.
+func (r *Route) lockPick() (*slot, error) {
+	for {
+		r.pool.Lock()
+		if r.closed.Load() {
+			r.pool.Unlock()
+			return nil, ErrRouteClosed
+		}
+		s := r.pick()
+		r.pool.Unlock()
+		s.mu.Lock()
+		if !s.gone {
+			return s, nil
+		}
+		s.mu.Unlock() // a Swap replaced the pool meanwhile: pick again
+	}
 }
 
 // Text delivers a whole text message to h's instance. p is read only during
 // the call. An error means the event was not delivered, or the instance
 // failed while handling it (ErrTrap, ErrTimeout: already recovered from).
-func (r *Route) Text(ctx context.Context, h uint64, p []byte) error {
-	return r.event(kindText, h, p)
+func (r *Route) Text(ctx context.Context, h Handle, p []byte) error {
+	return r.event(kindText, h.c, p)
 }
 
 // Binary delivers a whole binary message, as Text.
-func (r *Route) Binary(ctx context.Context, h uint64, p []byte) error {
-	return r.event(kindBinary, h, p)
+func (r *Route) Binary(ctx context.Context, h Handle, p []byte) error {
+	return r.event(kindBinary, h.c, p)
 }
 
 // Pong delivers a pong's payload, as Text.
-func (r *Route) Pong(ctx context.Context, h uint64, p []byte) error {
-	return r.event(kindPong, h, p)
+func (r *Route) Pong(ctx context.Context, h Handle, p []byte) error {
+	return r.event(kindPong, h.c, p)
 }
 
 // Closed delivers socklet_on_close once for an accepted connection (code
@@ -310,60 +377,72 @@ func (r *Route) Pong(ctx context.Context, h uint64, p []byte) error {
 // attachment and handle. A second Closed for h fails with ErrUnknownHandle.
 // A connection the runtime already closed after a crash gets no
 // socklet_on_close (the instance that saw it open is gone).
-func (r *Route) Closed(ctx context.Context, h uint64, code int, reason string) error {
-	r.gate.RLock()
-	defer r.gate.RUnlock()
-	if r.closed {
-		return ErrRouteClosed
+func (r *Route) Closed(ctx context.Context, h Handle, code int, reason string) error {
+	c := h.c
+	s, err := r.lock(c)
+	if err != nil {
+		return err
 	}
-	c := r.conn(h)
-	if c == nil {
-		return ErrUnknownHandle
-	}
-	s := c.slot
-	s.mu.Lock()
 	prev := c.state.Swap(stateClosing)
 	if prev == stateClosing {
 		s.mu.Unlock()
 		return ErrUnknownHandle
 	}
-	var err error
 	if in := s.inst; prev == stateOpen && in != nil && in.fns[kindClose] != nil {
 		start := r.now()
-		if err = in.deliver(kindClose, h, []byte(reason), code); err != nil {
-			err = s.failed(kindClose, h, err)
+		if err = in.deliver(kindClose, c.h, []byte(reason), code); err != nil {
+			err = s.failed(kindClose, c.h, err)
 		}
-		r.observe(kindClose, start)
+		s.observe(kindClose, start)
 	}
 	s.mu.Unlock()
 	r.forget(c)
 	return err
 }
 
-// event delivers a message or pong. (Its locks are released without defer:
-// with this many returns Go would not open-code the defers, and this is the
-// hot path.)
-func (r *Route) event(kind eventKind, h uint64, p []byte) error {
-	r.gate.RLock()
-	if r.closed {
-		r.gate.RUnlock()
-		return ErrRouteClosed
+// event delivers a message or pong of c (nil for the zero Handle). It
+// touches no route-wide lock or table: only c and its slot.
+func (r *Route) event(kind eventKind, c *conn, p []byte) error {
+	s, err := r.lock(c)
+	if err != nil {
+		return err
 	}
-	c := r.conn(h)
-	if c == nil {
-		r.gate.RUnlock()
-		return ErrUnknownHandle
-	}
-	s := c.slot
-	s.mu.Lock()
-	err := s.deliver(kind, c, p)
+	err = s.deliver(kind, c, p)
 	s.mu.Unlock()
-	r.gate.RUnlock()
 	return err
 }
 
-// deliver delivers an event of c to s's instance; the caller holds s.mu and
-// gate for reading.
+// lock locks the mutex of c's slot and returns the slot, not gone; c stays
+// bound to it until the caller unlocks it (see Route.pool). It fails, with
+// nothing locked, with ErrUnknownHandle when c is nil, of another route, or
+// forgotten before a Swap, and with ErrRouteClosed once the route closed.
+func (r *Route) lock(c *conn) (*slot, error) {
+	if c == nil {
+		return nil, ErrUnknownHandle
+	}
+	for {
+		s := c.slot.Load()
+		if s.r != r {
+			return nil, ErrUnknownHandle
+		}
+		s.mu.Lock()
+		if c.slot.Load() != s {
+			s.mu.Unlock() // a Swap moved c meanwhile: follow it
+			continue
+		}
+		if !s.gone {
+			return s, nil
+		}
+		s.mu.Unlock()
+		if r.closed.Load() {
+			return nil, ErrRouteClosed
+		}
+		return nil, ErrUnknownHandle // Swap rebinds only the connections it knows
+	}
+}
+
+// deliver delivers an event of c to s's instance; the caller holds s.mu
+// (Route.lock).
 func (s *slot) deliver(kind eventKind, c *conn, p []byte) error {
 	switch c.state.Load() {
 	case stateOpen:
@@ -384,7 +463,7 @@ func (s *slot) deliver(kind eventKind, c *conn, p []byte) error {
 	in.cur = c
 	err := in.deliver(kind, c.h, p, 0)
 	in.cur = nil
-	r.observe(kind, start)
+	s.observe(kind, start)
 	if err != nil {
 		return s.failed(kind, c.h, err)
 	}
@@ -398,9 +477,11 @@ func (r *Route) now() time.Time {
 	return time.Now()
 }
 
-func (r *Route) observe(kind eventKind, start time.Time) {
-	if r.obs != nil {
-		r.obs.Event(r.name, kindNames[kind], time.Since(start))
+// observe tells the observer that a call of kind into s's instance, begun
+// at start (Route.now), returned. The caller holds s.mu.
+func (s *slot) observe(kind eventKind, start time.Time) {
+	if r := s.r; r.obs != nil {
+		r.obs.Event(r.name, s.index, kindNames[kind], time.Since(start))
 	}
 }
 
@@ -421,7 +502,7 @@ func (r *Route) forget(c *conn) {
 			r.dropSubscriberLocked(c, t)
 		}
 		c.topics = nil
-		c.slot.nconns.Add(-1)
+		c.slot.Load().nconns.Add(-1)
 	}
 	r.mu.Unlock()
 }
@@ -431,7 +512,7 @@ func (r *Route) connsOf(s *slot) []*conn {
 	r.mu.RLock()
 	var out []*conn
 	for _, c := range r.conns {
-		if c.slot == s && c.state.Load() == stateOpen {
+		if c.slot.Load() == s && c.state.Load() == stateOpen {
 			out = append(out, c)
 		}
 	}

@@ -77,14 +77,14 @@ func TestChatExample(t *testing.T) {
 func TestLeastConnectionsBinding(t *testing.T) {
 	rt := newTestRuntime(t)
 	r := newTestRoute(t, rt, compile(t, rt, "echo.wasm"), RouteConfig{Instances: 3})
-	var hs []uint64
+	var hs []Handle
 	for range 7 {
 		hs = append(hs, open(t, r, newRecorder()))
 	}
 	counts := map[*slot]int{}
 	r.mu.RLock()
 	for _, h := range hs {
-		counts[r.conns[h].slot]++
+		counts[h.c.slot.Load()]++
 	}
 	r.mu.RUnlock()
 	if len(counts) != 3 {

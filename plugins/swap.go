@@ -30,38 +30,54 @@ func (r *Route) Swap(ctx context.Context, mod *Module) error {
 	if err != nil {
 		return err
 	}
-	r.gate.Lock()
-	defer r.gate.Unlock()
-	if r.closed {
+	r.pool.Lock()
+	defer r.pool.Unlock()
+	if r.closed.Load() {
 		for _, s := range slots {
 			s.shut()
 		}
 		return ErrRouteClosed
 	}
 	old := r.slots
+	// Hold every slot of both pools until the end (see Route.pool): this
+	// waits for the calls in flight, and the calls that come meanwhile
+	// wait, then follow their connection to its slot.
+	for _, s := range old {
+		s.mu.Lock()
+	}
+	for _, s := range slots {
+		s.mu.Lock()
+	}
+	defer func() {
+		for _, s := range old {
+			s.mu.Unlock()
+		}
+		for _, s := range slots {
+			s.mu.Unlock()
+		}
+	}()
 	index := make(map[*slot]int, len(old))
 	for i, s := range old {
 		index[s] = i
 	}
 	rebind := func(c *conn, to *slot) {
-		c.slot.nconns.Add(-1)
-		c.slot = to
+		c.slot.Load().nconns.Add(-1)
+		c.slot.Store(to)
 		to.nconns.Add(1)
 	}
 	r.mu.Lock()
 	was := make(map[*conn]*slot, len(r.conns))
 	for _, c := range r.conns {
-		was[c] = c.slot
-		rebind(c, slots[index[c.slot]%len(slots)])
+		s := c.slot.Load()
+		was[c] = s
+		rebind(c, slots[index[s]%len(slots)])
 	}
 	r.mu.Unlock()
 
-	// No call runs (the gate is held for writing): try the new instances'
+	// No call runs (every slot is held): try the new instances'
 	// socklet_on_resume before anything of the old ones is let go.
 	for _, s := range slots {
-		s.mu.Lock()
 		err := s.tryResume()
-		s.mu.Unlock()
 		if err != nil {
 			r.mu.Lock()
 			for c, s := range was {
@@ -69,7 +85,8 @@ func (r *Route) Swap(ctx context.Context, mod *Module) error {
 			}
 			r.mu.Unlock()
 			for _, s := range slots {
-				s.shut()
+				s.gone = true
+				s.shutLocked()
 			}
 			r.log.Error("plugin: swap rolled back: the new module trapped in socklet_on_resume", "module", mod.name, "err", err)
 			return fmt.Errorf("plugins: route %s: %s: %w", r.name, kindExports[kindResume], err)
@@ -78,22 +95,19 @@ func (r *Route) Swap(ctx context.Context, mod *Module) error {
 
 	for i, s := range old {
 		ns := slots[i%len(slots)]
-		s.mu.Lock()
-		ns.mu.Lock()
 		for id, tm := range s.timers {
 			if prev := ns.timers[id]; prev != nil {
 				prev.t.Stop()
 			}
-			tm.slot = ns
+			tm.slot.Store(ns)
 			ns.timers[id] = tm
 			delete(s.timers, id)
 		}
-		ns.mu.Unlock()
 		if s.inst != nil {
 			s.inst.dispose()
-			s.inst = nil
+			s.setInst(nil)
 		}
-		s.mu.Unlock()
+		s.gone = true
 	}
 	r.slots = slots
 	r.mod = mod
@@ -114,7 +128,7 @@ func (s *slot) tryResume() error {
 		start := r.now()
 		in.stack[0] = c.h
 		err := in.call(in.fns[kindResume], in.stack[:1])
-		r.observe(kindResume, start)
+		s.observe(kindResume, start)
 		if err != nil {
 			return err
 		}

@@ -16,8 +16,8 @@ func TestSwap(t *testing.T) {
 	p.h = open(t, r, p.c)
 	b := newRecorder()
 	hb := open(t, r, b)
-	p.expect("attach", p.status(opAttach, []byte("kept"), int64(hb), scratch, 4), 0)
-	p.expect("subscribe", p.status(opSubscribe, []byte("room"), int64(hb), scratch, 4), 0)
+	p.expect("attach", p.status(opAttach, []byte("kept"), int64(hb.ID()), scratch, 4), 0)
+	p.expect("subscribe", p.status(opSubscribe, []byte("room"), int64(hb.ID()), scratch, 4), 0)
 	p.expect("timer", p.status(opTimer, nil, 150, 9), 0)
 
 	// crash.wasm traps in _initialize with this route's config: Swap
@@ -45,7 +45,7 @@ func TestSwap(t *testing.T) {
 	}
 	// Attachment and subscription survived, and the timer fires on the
 	// new instance.
-	res, out := p.do(opAttachment, nil, int64(hb), scratch, 16)
+	res, out := p.do(opAttachment, nil, int64(hb.ID()), scratch, 16)
 	if res != 4 || string(out[:4]) != "kept" {
 		t.Errorf("attachment after Swap: %d %q", res, out[:4])
 	}

@@ -1,6 +1,7 @@
 package plugins
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/socklet/socklet/abi"
@@ -10,7 +11,7 @@ import (
 // stale firing finds another value in the slot's map and does nothing.
 type timer struct {
 	id   int64
-	slot *slot // guarded by Route.gate: moved by Swap under its write lock
+	slot atomic.Pointer[slot] // moved by Swap, as Route.pool says
 	t    *time.Timer
 }
 
@@ -23,7 +24,8 @@ func (s *slot) setTimer(id int64, d time.Duration) abi.Status {
 	} else if len(s.timers) >= abi.MaxTimers {
 		return abi.StatusLimit
 	}
-	tm := &timer{id: id, slot: s}
+	tm := &timer{id: id}
+	tm.slot.Store(s)
 	r := s.r
 	tm.t = time.AfterFunc(d, func() { r.fire(tm) })
 	s.timers[id] = tm
@@ -46,15 +48,15 @@ func (s *slot) cancelTimer(id int64) abi.Status {
 // to the instance: they survive a rebuild and move with Swap. A timer whose
 // slot is down is dropped.
 func (r *Route) fire(tm *timer) {
-	r.gate.RLock()
-	defer r.gate.RUnlock()
-	if r.closed {
-		return
-	}
-	s := tm.slot
+	s := tm.slot.Load()
 	s.mu.Lock()
+	for tm.slot.Load() != s { // a Swap moved tm meanwhile: follow it
+		s.mu.Unlock()
+		s = tm.slot.Load()
+		s.mu.Lock()
+	}
 	defer s.mu.Unlock()
-	if s.timers[tm.id] != tm {
+	if s.gone || s.timers[tm.id] != tm {
 		return
 	}
 	delete(s.timers, tm.id)
@@ -65,7 +67,7 @@ func (r *Route) fire(tm *timer) {
 	start := r.now()
 	in.stack[0] = uint64(tm.id)
 	err := in.call(in.fns[kindTimer], in.stack[:1])
-	r.observe(kindTimer, start)
+	s.observe(kindTimer, start)
 	if err != nil {
 		_ = s.failed(kindTimer, 0, err)
 	}
