@@ -394,6 +394,9 @@ func TestReadMessageToRoomDeclines(t *testing.T) {
 
 // TestReadMessageToAllocs: reading into a room allocates nothing.
 func TestReadMessageToAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under -race")
+	}
 	srv, peer := acceptRaw(t, Options{})
 	needSocketInq(t, srv)
 	payload := bytes.Repeat([]byte("a"), directReadMin)
@@ -485,4 +488,81 @@ func benchReadTo(b *testing.B, n int, direct bool) {
 	b.ReportMetric(float64(threadCPU()-start)/float64(b.N), "reader-cpu-ns/op")
 	b.StopTimer()
 	_ = cli.nc.Close()
+}
+
+// FuzzReadMessageTo checks ReadMessageTo against ReadMessage on the same
+// bytes: the same messages, then the same error. The input's first byte is
+// the first byte of a frame header (FIN, RSV, opcode) whose payload is the
+// rest of the input repeated to over directReadMin bytes (masked, unless
+// the input's length is odd), and the input itself follows as more frames.
+// The read buffer holds the whole input, so the payload is "available" and
+// the direct path is taken whenever the header allows it.
+func FuzzReadMessageTo(f *testing.F) {
+	f.Add([]byte("\x81hello"))
+	f.Add([]byte("\x82\x00\x01\x02"))
+	f.Add([]byte("\x81h\xc3\xa9llo\xe2\x82"))
+	f.Add([]byte("\x01part\x81\x05"))
+	f.Add([]byte("\xc1deflated?"))
+	f.Add([]byte("\x89ping"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 2 {
+			return
+		}
+		key := [4]byte{7, 1, 9, 3}
+		masked := len(data)%2 == 0
+		body := data[1:]
+		payload := make([]byte, 0, directReadMin+len(body)+len(body))
+		for len(payload) < directReadMin+len(body) {
+			payload = append(payload, body...)
+		}
+		in := appendFrameHeader(nil, data[0]&0x80 != 0, data[0]&0x70, opcode(data[0]&0x0f), len(payload), masked, key)
+		s := len(in)
+		in = append(in, payload...)
+		if masked {
+			maskBytes(key, 0, in[s:])
+		}
+		in = append(in, data...)
+
+		type result struct {
+			typ MessageType
+			p   string
+		}
+		read := func(useRoom bool) (msgs []result, err error, rooms int) {
+			nc := &fuzzConn{r: bytes.NewReader(in)}
+			c := newConn(nc, nil, connConfig{server: true,
+				opts: Options{MaxMessageSize: 1 << 20, ReadBufferSize: 256 << 10, CloseTimeout: time.Millisecond}})
+			defer c.CloseNow()
+			room := RoomFunc(func(_ MessageType, n int) []byte { rooms++; return make([]byte, n) })
+			for range 100 {
+				var typ MessageType
+				var p []byte
+				if useRoom {
+					typ, p, err = c.ReadMessageTo(room)
+				} else {
+					typ, p, err = c.ReadMessage()
+				}
+				if err != nil {
+					return msgs, err, rooms
+				}
+				msgs = append(msgs, result{typ, string(p)})
+			}
+			return msgs, nil, rooms
+		}
+		want, wantErr, _ := read(false)
+		got, gotErr, rooms := read(true)
+		if len(got) != len(want) {
+			t.Fatalf("ReadMessageTo returned %d messages, ReadMessage %d", len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("message %d differs: %v of %d bytes, want %v of %d", i, got[i].typ, len(got[i].p), want[i].typ, len(want[i].p))
+			}
+		}
+		if (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
+			t.Fatalf("ReadMessageTo: %v\nReadMessage:   %v", gotErr, wantErr)
+		}
+		if op := data[0] & 0x8f; masked && data[0]&0x70 == 0 && (op == 0x81 || op == 0x82) && rooms == 0 {
+			t.Fatalf("a final, uncompressed, masked data frame of %d bytes did not take the direct path", len(payload))
+		}
+	})
 }
