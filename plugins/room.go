@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"time"
 )
 
 // errLeaseHeld: AcquireRoom was given a Lease that still holds an instance.
@@ -22,11 +21,10 @@ var errLeaseHeld = errors.New("plugins: lease already holds an instance")
 // Lease holds nothing. A Lease is used by one goroutine at a time, the
 // connection's reader; it must not be copied while it holds.
 type Lease struct {
-	c     *conn
-	kind  eventKind
-	ptr   uint32        // the room's guest address
-	n     uint32        // the message's length
-	spent time.Duration // guest time in AcquireRoom (socklet_alloc), for the Observer
+	c    *conn
+	ptr  uint32 // the room's guest address
+	n    uint32 // the message's length
+	text bool   // socklet_on_text, not socklet_on_binary
 }
 
 // Held reports whether l holds an instance (AcquireRoom lent a room and
@@ -95,23 +93,22 @@ func (r *Route) AcquireRoom(l *Lease, text bool, h uint64, n int) ([]byte, error
 		}
 	}
 	if err != nil {
-		r.observe(kind, start)
+		r.observe(kind, start) // the event, as Text would have observed it
 		err = s.failed(kind, h, err)
 		s.mu.Unlock()
 		r.gate.RUnlock()
 		return nil, err
 	}
-	*l = Lease{c: c, kind: kind, ptr: ptr, n: uint32(n)}
-	if r.obs != nil {
-		l.spent = time.Since(start)
-	}
+	*l = Lease{c: c, ptr: ptr, n: uint32(n), text: text}
 	return p, nil
 }
 
 // Deliver calls the plugin's socklet_on_text or socklet_on_binary with the
 // message in the room, then releases the instance. Its error is Text's: the
 // instance failed while handling the message (ErrTrap, ErrTimeout: already
-// recovered from). Called on a Lease that holds nothing, it does nothing.
+// recovered from). The Observer is told the duration of that call (a
+// socklet_alloc made by AcquireRoom, rare since the room is reused, is not
+// counted in it). Called on a Lease that holds nothing, it does nothing.
 func (l *Lease) Deliver() error {
 	c := l.c
 	if c == nil {
@@ -121,7 +118,10 @@ func (l *Lease) Deliver() error {
 	s := c.slot
 	r := s.r
 	in := s.inst
-	kind, ptr, n := l.kind, l.ptr, l.n
+	kind, ptr, n := kindBinary, l.ptr, l.n
+	if l.text {
+		kind = kindText
+	}
 	var err error
 	start := r.now()
 	if uint64(ptr)+uint64(n) > uint64(in.mem.Size()) {
@@ -134,9 +134,7 @@ func (l *Lease) Deliver() error {
 		err = in.callEvent(kind, c.h, ptr, int(n), 0)
 		in.cur = nil
 	}
-	if r.obs != nil {
-		r.obs.Event(r.name, kindNames[kind], time.Since(start)+l.spent)
-	}
+	r.observe(kind, start)
 	if err != nil {
 		err = s.failed(kind, c.h, err)
 	}
