@@ -4,11 +4,13 @@ import "io"
 
 // directReadMin is the smallest payload ReadMessageTo offers to a RoomFunc.
 // Below it the copy the direct read saves is not worth the FIONREAD ioctl
-// that tells whether the payload has arrived. Measured with
-// BenchmarkReadMessageTo (CPU of the reading thread per message, loopback,
-// ReadMessage + copy against ReadMessageTo, medians of 5): 8 KiB 5.3 against
-// 6.1 µs (the ioctl costs more than the copy), 16 KiB 9.1 against 8.4,
-// 32 KiB level, 64 KiB 28 against 20.
+// that tells whether the payload has arrived. BenchmarkDirectReadCosts, on
+// the 2-core KVM machine of docs/benchmarks.md: the ioctl 0.5 µs; a copy
+// with warm caches 0.24 µs at 8 KiB, 0.5 at 16, 1.3 at 32, 2.8 at 64 (the
+// host's copy into guest memory runs colder: ~4 µs at 64 KiB in the echo
+// profile). At 16 KiB the saving matches the ioctl with warm caches and
+// exceeds it in the host; at 8 KiB BenchmarkReadMessageTo measured the
+// direct read 15% dearer than ReadMessage plus a copy.
 const directReadMin = 16 << 10
 
 // RoomFunc lends ReadMessageTo the destination of a message's payload. It

@@ -3,6 +3,7 @@ package protocol
 import (
 	"bytes"
 	"errors"
+	"net"
 	"runtime"
 	"strconv"
 	"testing"
@@ -465,7 +466,8 @@ func benchReadTo(b *testing.B, n int, direct bool) {
 		}
 	}()
 	dst := make([]byte, n)
-	room := RoomFunc(func(_ MessageType, m int) []byte { return dst[:m] })
+	rooms := 0
+	room := RoomFunc(func(_ MessageType, m int) []byte { rooms++; return dst[:m] })
 	b.SetBytes(int64(n))
 	b.ReportAllocs()
 	// The writer's CPU is not the reader's: measure the reading thread.
@@ -486,6 +488,7 @@ func benchReadTo(b *testing.B, n int, direct bool) {
 		}
 	}
 	b.ReportMetric(float64(threadCPU()-start)/float64(b.N), "reader-cpu-ns/op")
+	b.ReportMetric(float64(rooms)/float64(b.N), "direct/op") // share of messages read into the room
 	b.StopTimer()
 	_ = cli.nc.Close()
 }
@@ -565,4 +568,38 @@ func FuzzReadMessageTo(f *testing.F) {
 			t.Fatalf("a final, uncompressed, masked data frame of %d bytes did not take the direct path", len(payload))
 		}
 	})
+}
+
+// BenchmarkDirectReadCosts measures the two costs directReadMin weighs: the
+// FIONREAD ioctl the direct path adds, and the copy of n bytes it saves
+// (warm caches: a lower bound of what the host saved).
+func BenchmarkDirectReadCosts(b *testing.B) {
+	b.Run("fionread", func(b *testing.B) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer ln.Close()
+		nc, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer nc.Close()
+		raw := socketOf(nc)
+		if socketInq(raw) < 0 {
+			b.Skip("FIONREAD is implemented on Linux only")
+		}
+		for b.Loop() {
+			socketInq(raw)
+		}
+	})
+	for _, n := range []int{8 << 10, 16 << 10, 32 << 10, 64 << 10} {
+		b.Run("copy/"+strconv.Itoa(n>>10)+"KiB", func(b *testing.B) {
+			src, dst := make([]byte, n), make([]byte, n)
+			b.SetBytes(int64(n))
+			for b.Loop() {
+				copy(dst, src)
+			}
+		})
+	}
 }
