@@ -217,9 +217,9 @@ func TestReadMessageToInPieces(t *testing.T) {
 }
 
 // readToError runs the same bytes through ReadMessage and ReadMessageTo
-// (whole input in the kernel before the read) and returns both errors and
-// the number of times the room was asked for.
-func readToError(t *testing.T, opts Options, frames []byte) (plain, direct error, calls int) {
+// (whole input in the kernel before the read) and returns the number of
+// times the room was asked for and both errors.
+func readToError(t *testing.T, opts Options, frames []byte) (calls int, plain, direct error) {
 	t.Helper()
 	for i, useRoom := range []bool{false, true} {
 		srv, peer := acceptRaw(t, opts)
@@ -246,7 +246,7 @@ func readToError(t *testing.T, opts Options, frames []byte) (plain, direct error
 			peer.expectClose(ce.Code)
 		}
 	}
-	return plain, direct, calls
+	return calls, plain, direct
 }
 
 // TestReadMessageToInvalidUTF8: invalid text read into the room fails the
@@ -263,7 +263,7 @@ func TestReadMessageToInvalidUTF8(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			peer := &rawPeer{t: t, client: true}
 			frames := peer.frame(0x81, bad)
-			plain, direct, calls := readToError(t, Options{}, frames)
+			calls, plain, direct := readToError(t, Options{}, frames)
 			if calls != 1 {
 				t.Fatalf("room called %d times, want 1", calls)
 			}
@@ -283,7 +283,7 @@ func TestReadMessageToLimits(t *testing.T) {
 	peer := &rawPeer{t: t, client: true}
 	frames := peer.frame(0x82, make([]byte, 40<<10))
 	for _, opts := range []Options{{MaxMessageSize: 32 << 10}, {MaxFrameSize: 16 << 10}} {
-		plain, direct, calls := readToError(t, opts, frames)
+		calls, plain, direct := readToError(t, opts, frames)
 		if calls != 0 {
 			t.Fatalf("%+v: room called %d times", opts, calls)
 		}
@@ -530,7 +530,7 @@ func FuzzReadMessageTo(f *testing.F) {
 			typ MessageType
 			p   string
 		}
-		read := func(useRoom bool) (msgs []result, err error, rooms int) {
+		read := func(useRoom bool) (msgs []result, rooms int, err error) {
 			nc := &fuzzConn{r: bytes.NewReader(in)}
 			c := newConn(nc, nil, connConfig{server: true,
 				opts: Options{MaxMessageSize: 1 << 20, ReadBufferSize: 256 << 10, CloseTimeout: time.Millisecond}})
@@ -545,14 +545,14 @@ func FuzzReadMessageTo(f *testing.F) {
 					typ, p, err = c.ReadMessage()
 				}
 				if err != nil {
-					return msgs, err, rooms
+					return msgs, rooms, err
 				}
 				msgs = append(msgs, result{typ, string(p)})
 			}
-			return msgs, nil, rooms
+			return msgs, rooms, nil
 		}
-		want, wantErr, _ := read(false)
-		got, gotErr, rooms := read(true)
+		want, _, wantErr := read(false)
+		got, rooms, gotErr := read(true)
 		if len(got) != len(want) {
 			t.Fatalf("ReadMessageTo returned %d messages, ReadMessage %d", len(got), len(want))
 		}
