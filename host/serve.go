@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/socklet/socklet/plugins"
@@ -34,6 +35,12 @@ type serverConn struct {
 	h        plugins.Handle // the plugin's handle, set by handshake
 	wake     func()         // c.run, bound once for Park
 	counters *connCounters  // the connection's message counts, from its plugin conn; nil until handshake made it
+
+	// Reading goroutine only: a large message read straight into the
+	// plugin's memory (see room and deliver).
+	roomFn  protocol.RoomFunc // c.room, bound once
+	lease   plugins.Lease     // holds the instance from room to deliver
+	roomErr error             // the plugin could not lend room for the message being read
 }
 
 // goAway starts a close handshake with code and reason. A connection still
@@ -196,6 +203,7 @@ func (c *serverConn) handshake() bool {
 	handedOff = true
 	c.h = h
 	c.wake = c.run
+	c.roomFn = c.room
 	return true
 }
 
@@ -228,7 +236,10 @@ func (c *serverConn) run() {
 func (c *serverConn) readLoop(r *route, ws *protocol.Conn, h plugins.Handle) (code int, reason string, parked bool) {
 	ctx := context.Background()
 	for {
-		typ, p, err := ws.ReadMessage()
+		typ, p, err := ws.ReadMessageTo(c.roomFn)
+		if err != nil {
+			c.dropRoom()
+		}
 		if err == protocol.ErrIdle {
 			if ws.Park(c.wake) == nil {
 				return 0, "", true
@@ -245,11 +256,7 @@ func (c *serverConn) readLoop(r *route, ws *protocol.Conn, h plugins.Handle) (co
 		}
 		c.counters.received(len(p))
 		ws.Cork()
-		if typ == protocol.MessageText {
-			err = r.plugin.Text(ctx, h, p)
-		} else {
-			err = r.plugin.Binary(ctx, h, p)
-		}
+		err = c.deliver(ctx, r, h, typ, p)
 		if err != nil {
 			c.s.log.Error("plugin event failed", "route", r.label, "err", err)
 		}
@@ -257,6 +264,55 @@ func (c *serverConn) readLoop(r *route, ws *protocol.Conn, h plugins.Handle) (co
 			_ = ws.Uncork()
 		}
 	}
+}
+
+// roomsLent counts the messages ReadMessageTo was given a plugin's memory
+// to read into (delivered from there, or dropped when the read failed), for
+// tests.
+var roomsLent atomic.Int64
+
+// room is the connection's protocol.RoomFunc: it lends ReadMessageTo the
+// plugin's own memory for a large message, so that the message is not
+// copied there afterwards. The instance is then held (c.lease) until
+// deliver, or dropRoom if the read fails; protocol calls room only when the
+// payload is read without waiting for the network, so the instance's other
+// connections wait only for that read. When the plugin cannot lend room,
+// the error is kept for deliver and the message is read as usual (and
+// dropped).
+func (c *serverConn) room(typ protocol.MessageType, n int) []byte {
+	p, err := c.route.plugin.AcquireRoom(&c.lease, typ == protocol.MessageText, c.h, n)
+	if err != nil {
+		c.roomErr = err
+	}
+	if p != nil {
+		roomsLent.Add(1)
+	}
+	return p
+}
+
+// deliver hands a message to the plugin: from its room, if room lent it,
+// otherwise by Text or Binary (which copy it into the plugin's memory).
+func (c *serverConn) deliver(ctx context.Context, r *route, h plugins.Handle, typ protocol.MessageType, p []byte) error {
+	if c.lease.Held() {
+		return c.lease.Deliver()
+	}
+	if err := c.roomErr; err != nil {
+		// The event failed before the read (and was handled as Text's
+		// failure would be): the message is dropped.
+		c.roomErr = nil
+		return err
+	}
+	if typ == protocol.MessageText {
+		return r.plugin.Text(ctx, h, p)
+	}
+	return r.plugin.Binary(ctx, h, p)
+}
+
+// dropRoom forgets the room of a message whose read failed: the instance
+// is released and the plugin sees nothing of it.
+func (c *serverConn) dropRoom() {
+	c.lease.Release()
+	c.roomErr = nil
 }
 
 // admit applies the server, route and per-IP connection limits.

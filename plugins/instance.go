@@ -149,29 +149,50 @@ func (in *instance) call(fn api.Function, stack []uint64) error {
 func (in *instance) deliver(kind eventKind, h uint64, p []byte, code int) error {
 	var ptr uint32
 	if len(p) > 0 {
-		if in.room == 0 || uint64(len(p)) > uint64(in.roomCap) {
-			// The room the plugin lent is too small (or there is none):
-			// ask for a new one, which stays ours until the next ask.
-			in.room, in.roomCap = 0, 0
-			in.stack[0] = uint64(len(p))
-			if err := in.call(in.alloc, in.stack[:1]); err != nil {
-				return err
-			}
-			in.room, in.roomCap = uint32(in.stack[0]), uint32(len(p))
+		var err error
+		if ptr, err = in.roomFor(len(p)); err != nil {
+			return err
 		}
-		ptr = in.room
-		if ptr == 0 || !in.mem.Write(ptr, p) {
+		if !in.mem.Write(ptr, p) {
 			in.room, in.roomCap = 0, 0
 			return fmt.Errorf("%w: room %d for %d bytes", ErrAlloc, ptr, len(p))
 		}
 	}
+	return in.callEvent(kind, h, ptr, len(p), code)
+}
+
+// roomFor returns the guest address of room for n > 0 bytes: the room the
+// plugin lent last, or a new one from socklet_alloc when that one is too
+// small (or there is none). A returned address is not 0 but may still lie
+// outside memory: the caller's Write or Read checks. An error wraps ErrAlloc
+// (socklet_alloc returned 0), or comes from the call (ErrTrap, ErrTimeout).
+func (in *instance) roomFor(n int) (uint32, error) {
+	if in.room == 0 || uint64(n) > uint64(in.roomCap) {
+		// The room stays ours until the next ask.
+		in.room, in.roomCap = 0, 0
+		in.stack[0] = uint64(n)
+		if err := in.call(in.alloc, in.stack[:1]); err != nil {
+			return 0, err
+		}
+		in.room, in.roomCap = uint32(in.stack[0]), uint32(n)
+	}
+	if in.room == 0 {
+		in.roomCap = 0
+		return 0, fmt.Errorf("%w: room 0 for %d bytes", ErrAlloc, n)
+	}
+	return in.room, nil
+}
+
+// callEvent calls the export of kind for connection h with the payload at
+// (ptr, n) in guest memory and, for close, code.
+func (in *instance) callEvent(kind eventKind, h uint64, ptr uint32, n int, code int) error {
 	st := in.stack[:]
 	st[0] = h
 	if kind == kindClose {
-		st[1], st[2], st[3] = uint64(uint32(int32(code))), uint64(ptr), uint64(len(p))
+		st[1], st[2], st[3] = uint64(uint32(int32(code))), uint64(ptr), uint64(n)
 		return in.call(in.fns[kind], st[:4])
 	}
-	st[1], st[2] = uint64(ptr), uint64(len(p))
+	st[1], st[2] = uint64(ptr), uint64(n)
 	return in.call(in.fns[kind], st[:3])
 }
 

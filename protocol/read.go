@@ -32,6 +32,11 @@ import (
 //
 // Only one goroutine may call ReadMessage at a time.
 func (c *Conn) ReadMessage() (MessageType, []byte, error) {
+	return c.read(nil)
+}
+
+// read is ReadMessage, and ReadMessageTo when room is not nil.
+func (c *Conn) read(room RoomFunc) (MessageType, []byte, error) {
 	if c.rbuf != nil {
 		putMsgBuf(c.rbuf)
 		c.rbuf = nil
@@ -48,7 +53,7 @@ func (c *Conn) ReadMessage() (MessageType, []byte, error) {
 			return 0, nil, c.readErr
 		}
 	}
-	typ, p, err := c.readMessage()
+	typ, p, err := c.readMessage(room)
 	if err != nil {
 		c.readErr = err
 		if c.rbuf != nil {
@@ -64,7 +69,7 @@ func (c *Conn) ReadMessage() (MessageType, []byte, error) {
 	return typ, p, nil
 }
 
-func (c *Conn) readMessage() (MessageType, []byte, error) {
+func (c *Conn) readMessage(room RoomFunc) (MessageType, []byte, error) {
 	var (
 		typ        MessageType
 		started    bool
@@ -124,6 +129,11 @@ func (c *Conn) readMessage() (MessageType, []byte, error) {
 		size += h.length
 		if size > c.opts.MaxMessageSize {
 			return 0, nil, c.fail(StatusMessageTooBig, "message too large")
+		}
+		if room != nil && h.fin && !compressed && h.op != opContinuation && h.length >= directReadMin {
+			if p, ok, err := c.readDirect(room, typ, &h); ok {
+				return typ, p, err
+			}
 		}
 		buf := &c.rbuf
 		if compressed {
