@@ -82,7 +82,15 @@ func (d *directWriter) attempt(fd uintptr) bool {
 		return true
 	}
 	for {
-		r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(k))
+		var r uintptr
+		var e syscall.Errno
+		if k == 1 {
+			// One buffer (a flush of the queue, a prepared frame): write(2)
+			// spares the kernel importing an iovec array.
+			r, _, e = syscall.Syscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(iov[0].Base)), uintptr(iov[0].Len))
+		} else {
+			r, _, e = syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(k))
+		}
 		if e == syscall.EINTR {
 			continue
 		}
