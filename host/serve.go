@@ -284,6 +284,12 @@ func (c *serverConn) room(typ protocol.MessageType, n int) []byte {
 	if err != nil {
 		c.roomErr = err
 	}
+	if p != nil && len(p) != n {
+		// protocol would read the message into its own buffer while the
+		// lease held an instance and a room that never got the message.
+		c.lease.Release()
+		return nil
+	}
 	if p != nil {
 		roomsLent.Add(1)
 	}
