@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/socklet/socklet/abi"
 )
@@ -217,4 +218,33 @@ func (m msg) String() string {
 		kind = "text"
 	}
 	return fmt.Sprintf("%s %q", kind, m.data)
+}
+
+// keepSwapping hot-reloads r with mod every pause, from its own goroutine,
+// until the returned stop is called; stop waits for the loop and returns
+// how many Swaps succeeded. A failed Swap is reported and ends the loop.
+func keepSwapping(t testing.TB, r *Route, mod *Module, pause time.Duration) (stop func() int) {
+	t.Helper()
+	quit := make(chan struct{})
+	swaps := make(chan int, 1)
+	go func() {
+		n := 0
+		defer func() { swaps <- n }()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-time.After(pause):
+			}
+			if err := r.Swap(context.Background(), mod); err != nil {
+				t.Errorf("Swap: %v", err)
+				return
+			}
+			n++
+		}
+	}()
+	return func() int {
+		close(quit)
+		return <-swaps
+	}
 }

@@ -111,26 +111,9 @@ func TestHammer(t *testing.T) {
 	}
 
 	const workers, conns, events = 6, 8, 40
-	var opened, closedOK, traps, swaps atomic.Int64
+	var opened, closedOK, traps atomic.Int64
 	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	swapped := make(chan struct{})
-	go func() {
-		// Hot reloads while the workers run.
-		defer close(swapped)
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(3 * time.Millisecond):
-			}
-			if err := r.Swap(ctx, mod); err != nil {
-				t.Errorf("Swap: %v", err)
-				return
-			}
-			swaps.Add(1)
-		}
-	}()
+	stopSwapping := keepSwapping(t, r, mod, 3*time.Millisecond) // hot reloads while the workers run
 	for w := range workers {
 		wg.Add(1)
 		go func() {
@@ -184,8 +167,7 @@ func TestHammer(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	close(stop)
-	<-swapped
+	swaps := stopSwapping()
 	// Let the last timers fire, then check.
 	time.Sleep(20 * time.Millisecond)
 	if opened.Load() != workers*conns || closedOK.Load() != opened.Load() {
@@ -204,7 +186,7 @@ func TestHammer(t *testing.T) {
 	for _, v := range checker.violations {
 		t.Error(v)
 	}
-	t.Logf("%d guest calls, %d traps, %d swaps", checker.calls.Load(), traps.Load(), swaps.Load())
+	t.Logf("%d guest calls, %d traps, %d swaps", checker.calls.Load(), traps.Load(), swaps)
 	if traps.Load() == 0 {
 		t.Error("no instance trapped: the hammer did not exercise recovery")
 	}

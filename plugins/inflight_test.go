@@ -314,25 +314,7 @@ func TestSwapUnderLoadLosesNothing(t *testing.T) {
 	r, mod, _ := loggedRoute(t, "echo.wasm", RouteConfig{Instances: 2})
 	ctx := context.Background()
 	const workers, conns, msgs = 4, 3, 400
-	stop := make(chan struct{})
-	swapped := make(chan int)
-	go func() {
-		n := 0
-		defer func() { swapped <- n }()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if err := r.Swap(ctx, mod); err != nil {
-				t.Errorf("Swap: %v", err)
-				return
-			}
-			n++
-			time.Sleep(200 * time.Microsecond)
-		}
-	}()
+	stopSwapping := keepSwapping(t, r, mod, 200*time.Microsecond)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
@@ -374,8 +356,7 @@ func TestSwapUnderLoadLosesNothing(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	close(stop)
-	n := <-swapped
+	n := stopSwapping()
 	t.Logf("%d swaps during %d events", n, workers*conns*msgs)
 	if n < 2 {
 		t.Error("fewer than two swaps: the test did not exercise Swap under load")

@@ -220,22 +220,7 @@ func TestAcquireRoomHammer(t *testing.T) {
 	mod := compile(t, rt, "echo.wasm")
 	r := newTestRoute(t, rt, mod, RouteConfig{Instances: 1})
 	const workers, msgs = 12, 40
-	stop := make(chan struct{})
-	swapped := make(chan struct{})
-	go func() {
-		defer close(swapped)
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(2 * time.Millisecond):
-			}
-			if err := r.Swap(ctx, mod); err != nil {
-				t.Errorf("Swap: %v", err)
-				return
-			}
-		}
-	}()
+	stopSwapping := keepSwapping(t, r, mod, 2*time.Millisecond)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
@@ -293,8 +278,7 @@ func TestAcquireRoomHammer(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	close(stop)
-	<-swapped
+	stopSwapping()
 	if n := r.Connections(); n != 0 {
 		t.Errorf("%d connections left", n)
 	}
