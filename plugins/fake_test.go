@@ -220,9 +220,11 @@ func (m msg) String() string {
 	return fmt.Sprintf("%s %q", kind, m.data)
 }
 
-// keepSwapping hot-reloads r with mod every pause, from its own goroutine,
-// until the returned stop is called; stop waits for the loop and returns
-// how many Swaps succeeded. A failed Swap is reported and ends the loop.
+// keepSwapping hot-reloads r with mod at once and then every pause, from
+// its own goroutine, until the returned stop is called (so at least one
+// Swap overlaps the start of the caller's load); stop waits for the loop
+// and returns how many Swaps succeeded. A failed Swap is reported and ends
+// the loop.
 func keepSwapping(t testing.TB, r *Route, mod *Module, pause time.Duration) (stop func() int) {
 	t.Helper()
 	quit := make(chan struct{})
@@ -231,16 +233,16 @@ func keepSwapping(t testing.TB, r *Route, mod *Module, pause time.Duration) (sto
 		n := 0
 		defer func() { swaps <- n }()
 		for {
-			select {
-			case <-quit:
-				return
-			case <-time.After(pause):
-			}
 			if err := r.Swap(context.Background(), mod); err != nil {
 				t.Errorf("Swap: %v", err)
 				return
 			}
 			n++
+			select {
+			case <-quit:
+				return
+			case <-time.After(pause):
+			}
 		}
 	}()
 	return func() int {

@@ -168,6 +168,9 @@ func TestHammer(t *testing.T) {
 	}
 	wg.Wait()
 	swaps := stopSwapping()
+	if swaps == 0 {
+		t.Error("no Swap ran: the hammer did not exercise hot reload")
+	}
 	// Let the last timers fire, then check.
 	time.Sleep(20 * time.Millisecond)
 	if opened.Load() != workers*conns || closedOK.Load() != opened.Load() {

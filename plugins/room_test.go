@@ -278,7 +278,9 @@ func TestAcquireRoomHammer(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	stopSwapping()
+	if stopSwapping() == 0 {
+		t.Error("no Swap ran: the hammer did not exercise hot reload")
+	}
 	if n := r.Connections(); n != 0 {
 		t.Errorf("%d connections left", n)
 	}
