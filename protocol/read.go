@@ -181,26 +181,38 @@ func (c *Conn) readPayload(buf *msgBuf, h *frameHeader, utf *utf8State, validate
 		}
 		dst := buf.grow(int(min(remaining, step)))
 		remaining -= int64(len(dst))
-		for len(dst) > 0 {
-			n, err := c.br.Read(dst)
-			if n > 0 {
-				if h.masked {
-					pos = maskBytes(h.key, pos, dst[:n])
-				}
-				if validate && !utf.feed(dst[:n]) {
-					return c.fail(StatusInvalidFramePayloadData, "text message is not UTF-8")
-				}
-				dst = dst[n:]
-			}
-			if err != nil && len(dst) > 0 {
-				if err == io.EOF {
-					err = io.ErrUnexpectedEOF
-				}
-				return c.readFailed(err)
-			}
+		var err error
+		if pos, err = c.fill(dst, h, pos, utf, validate); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// fill reads len(dst) payload bytes of the frame h into dst, unmasking them
+// (pos is the offset in the payload, for the mask; fill returns the new
+// one) and, when validate, feeding them to utf. Errors are final: the
+// connection failed (1007 for invalid UTF-8), or the read did.
+func (c *Conn) fill(dst []byte, h *frameHeader, pos int, utf *utf8State, validate bool) (int, error) {
+	for len(dst) > 0 {
+		n, err := c.br.Read(dst)
+		if n > 0 {
+			if h.masked {
+				pos = maskBytes(h.key, pos, dst[:n])
+			}
+			if validate && !utf.feed(dst[:n]) {
+				return pos, c.fail(StatusInvalidFramePayloadData, "text message is not UTF-8")
+			}
+			dst = dst[n:]
+		}
+		if err != nil && len(dst) > 0 {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return pos, c.readFailed(err)
+		}
+	}
+	return pos, nil
 }
 
 // inflateMessage decompresses the assembled compressed message into rbuf.

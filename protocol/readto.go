@@ -1,7 +1,5 @@
 package protocol
 
-import "io"
-
 // directReadMin is the smallest payload ReadMessageTo offers to a RoomFunc.
 // Below it the copy the direct read saves is not worth the FIONREAD ioctl
 // that tells whether the payload has arrived. BenchmarkDirectReadCosts, on
@@ -71,24 +69,8 @@ func (c *Conn) readDirect(room RoomFunc, typ MessageType, h *frameHeader) (p []b
 	}
 	var utf utf8State
 	validate := typ == MessageText
-	pos := 0
-	for rest := dst; len(rest) > 0; {
-		n, err := c.br.Read(rest)
-		if n > 0 {
-			if h.masked {
-				pos = maskBytes(h.key, pos, rest[:n])
-			}
-			if validate && !utf.feed(rest[:n]) {
-				return nil, true, c.fail(StatusInvalidFramePayloadData, "text message is not UTF-8")
-			}
-			rest = rest[n:]
-		}
-		if err != nil && len(rest) > 0 {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return nil, true, c.readFailed(err)
-		}
+	if _, err := c.fill(dst, h, 0, &utf, validate); err != nil {
+		return nil, true, err
 	}
 	if validate && !utf.complete() {
 		return nil, true, c.fail(StatusInvalidFramePayloadData, "text message is not UTF-8")
