@@ -337,6 +337,7 @@ type connReader struct {
 	atRest     bool      // the read is waitIdle's: at a message boundary, nothing buffered
 	resumed    bool      // Park ran: re-arm the deadline before the next read
 	expireNow  bool      // woken for keepalive: handle a tick before reading
+	sock       socketReader
 }
 
 func (r *connReader) start() {
@@ -383,7 +384,7 @@ func (r *connReader) Read(p []byte) (int, error) {
 		if r.expireNow {
 			r.expireNow = false
 		} else {
-			n, err := r.c.nc.Read(p)
+			n, err := r.readNet(p)
 			if n > 0 {
 				r.active = true
 				if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
@@ -402,6 +403,15 @@ func (r *connReader) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
+}
+
+// readNet reads from the network: from the socket itself when the Conn
+// has one (see socketReader), else through net.Conn.
+func (r *connReader) readNet(p []byte) (int, error) {
+	if r.c.raw == nil || len(p) == 0 {
+		return r.c.nc.Read(p)
+	}
+	return r.sock.read(r.c.raw, p)
 }
 
 // expired does the work of a tick: idle timeout, keepalive ping, and the

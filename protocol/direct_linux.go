@@ -3,11 +3,22 @@
 package protocol
 
 import (
+	"io"
 	"net"
+	"os"
 	"sync"
 	"syscall"
 	"unsafe"
 )
+
+// The socket's own reads and writes (and the FIONREAD query) are made with
+// syscall.RawSyscall, not syscall.Syscall. The socket is non-blocking, so
+// none of them can block: they return EAGAIN instead, and the waiting is
+// done by Go's netpoller, as for net.Conn. A raw system call skips the
+// runtime's entersyscall/exitsyscall, and, what matters more, sysmon does
+// not see a goroutine in a system call: a 64 KiB read or write takes long
+// enough that sysmon would otherwise hand the goroutine's P to another
+// thread (and wake one to take it) in the middle of the copy.
 
 // socketOf returns the socket under nc for non-blocking writes, or nil when
 // nc gives no access to one (TLS, net.Pipe, wrappers): the Conn then always
@@ -87,9 +98,9 @@ func (d *directWriter) attempt(fd uintptr) bool {
 		if k == 1 {
 			// One buffer (a flush of the queue, a prepared frame): write(2)
 			// spares the kernel importing an iovec array.
-			r, _, e = syscall.Syscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(iov[0].Base)), uintptr(iov[0].Len))
+			r, _, e = syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(iov[0].Base)), uintptr(iov[0].Len))
 		} else {
-			r, _, e = syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(k))
+			r, _, e = syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(k))
 		}
 		if e == syscall.EINTR {
 			continue
@@ -97,6 +108,56 @@ func (d *directWriter) attempt(fd uintptr) bool {
 		if e == 0 {
 			d.n = int(r)
 		}
+		return true
+	}
+}
+
+// socketReader reads a Conn's socket (see the raw system calls above). It
+// lives in the Conn's connReader: fn is bound once, as passing RawConn.Read
+// a method value or a closure over locals would allocate at every read.
+type socketReader struct {
+	fn    func(fd uintptr) bool // r.attempt, bound at the first read
+	buf   []byte                // what to read into; cleared after each read
+	n     int
+	errno syscall.Errno
+}
+
+// read reads into p (len(p) > 0) from raw, waiting in the netpoller while
+// the socket is empty, as net.Conn.Read does: deadlines, a Close and EOF
+// give the same errors.
+func (r *socketReader) read(raw syscall.RawConn, p []byte) (int, error) {
+	if r.fn == nil {
+		r.fn = r.attempt
+	}
+	r.buf, r.n, r.errno = p, 0, 0
+	err := raw.Read(r.fn)
+	r.buf = nil // do not keep the read buffer reachable
+	switch {
+	case err != nil:
+		return 0, err
+	case r.errno != 0:
+		return 0, os.NewSyscallError("read", r.errno)
+	case r.n == 0:
+		return 0, io.EOF
+	}
+	return r.n, nil
+}
+
+// attempt is one non-blocking read(2); false asks RawConn.Read to wait for
+// input and call it again.
+func (r *socketReader) attempt(fd uintptr) bool {
+	for {
+		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&r.buf[0])), uintptr(len(r.buf)))
+		switch e {
+		case 0:
+			r.n = int(n)
+			return true
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false
+		}
+		r.errno = e
 		return true
 	}
 }

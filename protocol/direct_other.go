@@ -3,12 +3,14 @@
 package protocol
 
 import (
+	"errors"
 	"net"
 	"syscall"
 )
 
-// Non-blocking direct writes are implemented on Linux only; elsewhere
-// socketOf reports no socket and every write goes through net.Conn.Write.
+// Non-blocking direct writes and raw reads are implemented on Linux only;
+// elsewhere socketOf reports no socket, and every write and read goes
+// through net.Conn.
 
 func socketOf(net.Conn) syscall.RawConn { return nil }
 
@@ -18,3 +20,7 @@ func getDirectWriter() *directWriter { return new(directWriter) }
 func putDirectWriter(*directWriter)  {}
 
 func (d *directWriter) try(syscall.RawConn, []byte, []byte) int { return 0 }
+
+type socketReader struct{}
+
+func (*socketReader) read(syscall.RawConn, []byte) (int, error) { return 0, errors.ErrUnsupported }

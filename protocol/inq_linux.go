@@ -45,7 +45,7 @@ func socketInq(raw syscall.RawConn) int {
 
 func (p *inqProbe) query(fd uintptr) {
 	var v int32
-	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCINQ, uintptr(unsafe.Pointer(&v)))
+	_, _, e := syscall.RawSyscall(syscall.SYS_IOCTL, fd, syscall.TIOCINQ, uintptr(unsafe.Pointer(&v)))
 	if e == 0 && v >= 0 {
 		p.n = int(v)
 	}
