@@ -137,3 +137,38 @@ func BenchmarkCountMessage(b *testing.B) {
 		})
 	})
 }
+
+// TestLatencyBucketBounds: a duration lands in the first bucket whose
+// bound it does not exceed (Prometheus buckets are "less or equal"), and
+// past the last bound in +Inf.
+func TestLatencyBucketBounds(t *testing.T) {
+	for _, tc := range []struct {
+		d      time.Duration
+		bucket int
+	}{
+		{0, 0},
+		{time.Microsecond, 0},
+		{time.Microsecond + 1, 1},
+		{2500 * time.Nanosecond, 1},
+		{3 * time.Microsecond, 2},
+		{time.Millisecond, 9},
+		{time.Second, len(latencyBuckets) - 1},
+		{time.Second + 1, len(latencyBuckets)},
+		{time.Hour, len(latencyBuckets)},
+	} {
+		var h histogram
+		h.observe(tc.d)
+		for i := range h.counts {
+			want := int64(0)
+			if i == tc.bucket {
+				want = 1
+			}
+			if got := h.counts[i].Load(); got != want {
+				t.Errorf("observe(%v): bucket %d has %d, want %d", tc.d, i, got, want)
+			}
+		}
+		if h.sumNs.Load() != int64(tc.d) {
+			t.Errorf("observe(%v): sum %d ns", tc.d, h.sumNs.Load())
+		}
+	}
+}

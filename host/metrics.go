@@ -42,9 +42,14 @@ type routeMetrics struct {
 	latency      [latencyShards]histogram // by instance index, modulo latencyShards
 }
 
-// latencyBuckets are the upper bounds, in seconds, of the plugin event
-// latency histogram: 1 µs to 1 s.
-var latencyBuckets = []float64{1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 1e-2, 0.1, 1}
+// latencyBuckets are the upper bounds of the plugin event latency
+// histogram: 1 µs to 1 s.
+var latencyBuckets = [...]time.Duration{
+	time.Microsecond, 2500 * time.Nanosecond, 5 * time.Microsecond,
+	10 * time.Microsecond, 25 * time.Microsecond, 50 * time.Microsecond,
+	100 * time.Microsecond, 250 * time.Microsecond, 500 * time.Microsecond,
+	time.Millisecond, 10 * time.Millisecond, 100 * time.Millisecond, time.Second,
+}
 
 // latencyShards bounds the shards of a route's latency histogram: instances
 // beyond it share shards (still exact, only contended).
@@ -53,14 +58,18 @@ const latencyShards = 8
 // histogram is one shard of a latency histogram; the shards are summed when
 // scraped.
 type histogram struct {
-	counts [14]atomic.Int64 // one per bucket, then +Inf
+	counts [len(latencyBuckets) + 1]atomic.Int64 // one per bucket, then +Inf
 	sumNs  atomic.Int64
 	_      [64]byte // keeps the next shard off this one's cache lines
 }
 
 func (h *histogram) observe(d time.Duration) {
-	s := d.Seconds()
-	i := sort.SearchFloat64s(latencyBuckets, s)
+	// Linear from the smallest bucket: events mostly take microseconds, so
+	// this stops after a comparison or two.
+	i := 0
+	for i < len(latencyBuckets) && d > latencyBuckets[i] {
+		i++
+	}
 	h.counts[i].Add(1)
 	h.sumNs.Add(int64(d))
 }
@@ -173,7 +182,7 @@ func (m *Metrics) WriteTo(w io.Writer) (int64, error) {
 		var cum int64
 		for i, le := range latencyBuckets {
 			cum += h.counts[i]
-			fmt.Fprintf(&b, "socklet_plugin_event_seconds_bucket{route=%s,le=\"%s\"} %d\n", quoteLabel(n), formatFloat(le), cum)
+			fmt.Fprintf(&b, "socklet_plugin_event_seconds_bucket{route=%s,le=\"%s\"} %d\n", quoteLabel(n), formatFloat(le.Seconds()), cum)
 		}
 		cum += h.counts[len(latencyBuckets)]
 		fmt.Fprintf(&b, "socklet_plugin_event_seconds_bucket{route=%s,le=\"+Inf\"} %d\n", quoteLabel(n), cum)
