@@ -68,6 +68,7 @@ type Conn struct {
 	rd          connReader
 	opts        Options
 	server      bool
+	inflate     bool // permessage-deflate negotiated
 	subprotocol string
 	extensions  string
 
@@ -77,12 +78,12 @@ type Conn struct {
 	rbuf    *msgBuf             // message being assembled / last message returned
 	zbuf    *msgBuf             // compressed payload being assembled
 	decomp  *decompressor
-	inflate bool // permessage-deflate negotiated
 
 	// Write side, guarded by mu.
 	mu              sync.Mutex
 	flushDone       sync.Cond // L = &mu; broadcast when a flusher stops or the conn closes
 	pending         *msgBuf   // queued bytes, nil when empty
+	spare           *msgBuf   // an empty buffer for pending, kept while the reader is awake (keepBufLocked)
 	inflight        int       // bytes taken by the flusher and being written
 	flushing        bool      // a flusher (goroutine, Flush, or a direct write) owns the network writes
 	urgent          bool      // a control frame was queued while a direct write held flushing
@@ -98,6 +99,7 @@ type Conn struct {
 	writeDeadline time.Time
 	raw           syscall.RawConn // the socket, for non-blocking writes; nil when nc has none
 	sockFull      bool            // the last direct write did not fit the socket buffer
+	dw            *directWriter   // nil until a direct write; see writerLocked
 
 	// Compression of outbound messages; compMu orders compression with
 	// queueing so the peer inflates messages in the order they were deflated.
@@ -293,6 +295,14 @@ func (c *Conn) closeTCP() bool {
 		putMsgBuf(c.pending)
 		c.pending = nil
 	}
+	if c.spare != nil {
+		putMsgBuf(c.spare)
+		c.spare = nil
+	}
+	if !c.flushing && c.dw != nil {
+		putDirectWriter(c.dw)
+		c.dw = nil
+	}
 	if c.closeTimer != nil {
 		c.closeTimer.Stop()
 	}
@@ -331,13 +341,13 @@ type connReader struct {
 	tick   time.Duration // deadline period; 0: no deadline handling
 
 	// Reading goroutine only (or Park's caller, which is that goroutine).
-	active     bool      // bytes read since the last tick
-	quietSince time.Time // start of the current stretch without input, to a tick
-	lastPing   time.Time // when the last keepalive ping was queued
-	atRest     bool      // the read is waitIdle's: at a message boundary, nothing buffered
-	resumed    bool      // Park ran: re-arm the deadline before the next read
-	expireNow  bool      // woken for keepalive: handle a tick before reading
-	sock       socketReader
+	active     bool          // bytes read since the last tick
+	quietSince time.Time     // start of the current stretch without input, to a tick
+	lastPing   time.Time     // when the last keepalive ping was queued
+	atRest     bool          // the read is waitIdle's: at a message boundary, nothing buffered
+	resumed    bool          // Park ran: re-arm the deadline before the next read
+	expireNow  bool          // woken for keepalive: handle a tick before reading
+	sock       *socketReader // nil until the first read of a socket, and while parked
 }
 
 func (r *connReader) start() {
@@ -411,7 +421,18 @@ func (r *connReader) readNet(p []byte) (int, error) {
 	if r.c.raw == nil || len(p) == 0 {
 		return r.c.nc.Read(p)
 	}
+	if r.sock == nil {
+		r.sock = socketReaders.Get().(*socketReader)
+	}
 	return r.sock.read(r.c.raw, p)
+}
+
+// releaseSocket gives the socketReader back to its pool (Park).
+func (r *connReader) releaseSocket() {
+	if r.sock != nil {
+		socketReaders.Put(r.sock)
+		r.sock = nil
+	}
 }
 
 // expired does the work of a tick: idle timeout, keepalive ping, and the

@@ -42,21 +42,18 @@ func socketOf(nc net.Conn) syscall.RawConn {
 	return raw
 }
 
-// directWriter is the state of one non-blocking write attempt. It comes
-// from a pool for the attempt only (the Conn keeps just its RawConn), so an
-// idle Conn pays nothing for it.
+// directWriter is the state of non-blocking write attempts. A Conn takes
+// one from a pool for the holder of its flusher role (Conn.flushing), so
+// it is never used by two goroutines at once, and keeps it while its
+// reader is awake (see Conn.keepBufLocked).
 type directWriter struct {
-	fn   func(fd uintptr) bool // d.attempt, bound once: passing a method value allocates
+	fn   func(fd uintptr) bool // d.attempt, bound at the first write: passing a method value allocates
 	bufs [2][]byte             // what to write; cleared after each attempt
 	hdr  [maxFrameHeaderSize]byte
 	n    int // bytes the last attempt wrote
 }
 
-var directWriters = sync.Pool{New: func() any {
-	d := new(directWriter)
-	d.fn = d.attempt
-	return d
-}}
+var directWriters = sync.Pool{New: func() any { return new(directWriter) }}
 
 func getDirectWriter() *directWriter  { return directWriters.Get().(*directWriter) }
 func putDirectWriter(d *directWriter) { directWriters.Put(d) }
@@ -67,6 +64,9 @@ func putDirectWriter(d *directWriter) { directWriters.Put(d) }
 // error, if it persists). It never waits for the network: the socket is
 // non-blocking and the callback always reports done.
 func (d *directWriter) try(raw syscall.RawConn, a, b []byte) int {
+	if d.fn == nil {
+		d.fn = d.attempt
+	}
 	d.bufs[0], d.bufs[1] = a, b
 	d.n = 0
 	err := raw.Write(d.fn)
@@ -112,15 +112,18 @@ func (d *directWriter) attempt(fd uintptr) bool {
 	}
 }
 
-// socketReader reads a Conn's socket (see the raw system calls above). It
-// lives in the Conn's connReader: fn is bound once, as passing RawConn.Read
-// a method value or a closure over locals would allocate at every read.
+// socketReader reads a Conn's socket (see the raw system calls above). The
+// Conn's reader takes one from a pool at its first read and gives it back
+// when the Conn parks: fn is bound once, as passing RawConn.Read a method
+// value or a closure over locals would allocate at every read.
 type socketReader struct {
 	fn    func(fd uintptr) bool // r.attempt, bound at the first read
 	buf   []byte                // what to read into; cleared after each read
 	n     int
 	errno syscall.Errno
 }
+
+var socketReaders = sync.Pool{New: func() any { return new(socketReader) }}
 
 // read reads into p (len(p) > 0) from raw, waiting in the netpoller while
 // the socket is empty, as net.Conn.Read does: deadlines, a Close and EOF

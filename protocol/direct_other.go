@@ -5,6 +5,7 @@ package protocol
 import (
 	"errors"
 	"net"
+	"sync"
 	"syscall"
 )
 
@@ -22,5 +23,7 @@ func putDirectWriter(*directWriter)  {}
 func (d *directWriter) try(syscall.RawConn, []byte, []byte) int { return 0 }
 
 type socketReader struct{}
+
+var socketReaders = sync.Pool{New: func() any { return new(socketReader) }}
 
 func (*socketReader) read(syscall.RawConn, []byte) (int, error) { return 0, errors.ErrUnsupported }

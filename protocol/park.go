@@ -71,6 +71,7 @@ func (c *Conn) Park(wake func()) error {
 	c.park.wake = wake
 	c.rd.resumed = true
 	c.releaseReadBuffer()
+	c.rd.releaseSocket()
 
 	c.mu.Lock()
 	if c.closed {
@@ -80,6 +81,16 @@ func (c *Conn) Park(wake func()) error {
 	// Counted before it can be woken, so the count never dips below zero.
 	p.parked.Add(1)
 	c.park.state.Store(parkParked)
+	// Under mu after marking parked, so that the write side keeps no
+	// other (awakeLocked); a flusher at work gives its writer back itself.
+	if c.spare != nil {
+		putMsgBuf(c.spare)
+		c.spare = nil
+	}
+	if !c.flushing && c.dw != nil {
+		putDirectWriter(c.dw)
+		c.dw = nil
+	}
 	// Arm the Poller while holding mu, so that closeTCP (which takes mu
 	// first) finds the registration and removes it before closing the
 	// socket.

@@ -122,6 +122,61 @@ func TestParkEchoWithoutGoroutine(t *testing.T) {
 	eventually(t, "the closed Conn leaves the Poller", func() bool { return p.registered() == 0 })
 }
 
+// TestParkGivesBuffersBack: while its reader is awake a parkable Conn keeps
+// a spare queue buffer, its directWriter and its socketReader between
+// messages (no pool round trip per reply); once parked it holds none.
+func TestParkGivesBuffersBack(t *testing.T) {
+	p := newTestPoller(t)
+	type held struct{ spare, writer, reader bool }
+	heldNow := func(c *Conn) held {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return held{c.spare != nil, c.dw != nil, c.rd.sock != nil}
+	}
+	report := make(chan held, 2)
+	url := testServer(t, &Upgrader{Options: Options{Poller: p, ParkAfter: 20 * time.Millisecond}}, func(c *Conn) {
+		typ, msg, err := c.ReadMessage()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if err := c.Write(typ, msg); err != nil {
+			t.Error(err)
+			return
+		}
+		if err := c.Flush(); err != nil {
+			t.Error(err)
+			return
+		}
+		report <- heldNow(c) // c.rd is this goroutine's
+		if _, _, err := c.ReadMessage(); !errors.Is(err, ErrIdle) {
+			t.Errorf("ReadMessage without input: %v, want ErrIdle", err)
+			return
+		}
+		// The wake-up (the client's close, at the end) must not touch c.rd:
+		// the race detector cannot see that it follows this goroutine's
+		// last look at it through the network.
+		if err := c.Park(func() { c.CloseNow() }); err != nil {
+			t.Error(err)
+			return
+		}
+		report <- heldNow(c)
+	})
+	c := dialTest(t, url, nil)
+	if err := c.Write(MessageBinary, []byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := c.ReadMessage(); err != nil || string(got) != "ping" {
+		t.Fatalf("echo: %q, %v", got, err)
+	}
+	if h := <-report; h != (held{true, true, true}) {
+		t.Errorf("awake after a reply: spare, writer, reader held = %v, want all", h)
+	}
+	if h := <-report; h != (held{}) {
+		t.Errorf("parked: spare, writer, reader held = %v, want none", h)
+	}
+}
+
 // TestParkManyIdle: parked Conns hold no goroutine.
 func TestParkManyIdle(t *testing.T) {
 	const n = 200

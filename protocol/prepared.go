@@ -116,7 +116,7 @@ func (c *Conn) queueRaw(frame []byte, force bool) error {
 		return err
 	}
 	if len(frame) >= directWriteMin && c.canWriteDirectLocked() {
-		c.writeDirectLocked(getDirectWriter(), frame, nil)
+		c.writeDirectLocked(frame, nil)
 		return nil
 	}
 	c.appendRawLocked(frame)

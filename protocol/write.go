@@ -224,9 +224,8 @@ func (c *Conn) queueData(op opcode, rsv byte, p []byte, force bool) error {
 		return err
 	}
 	if c.canWriteDirectLocked() {
-		d := getDirectWriter()
-		h := appendFrameHeader(d.hdr[:0], true, rsv, op, len(p), false, [4]byte{})
-		c.writeDirectLocked(d, h, p)
+		h := appendFrameHeader(c.writerLocked().hdr[:0], true, rsv, op, len(p), false, [4]byte{})
+		c.writeDirectLocked(h, p)
 		return nil
 	}
 	c.appendFrameLocked(op, rsv, p)
@@ -254,22 +253,23 @@ func (c *Conn) canWriteDirectLocked() bool {
 
 // writeDirectLocked writes the frame h+p (server role, so p is sent as is:
 // the caller's buffer is never modified) without copying it: it takes the
-// flusher role, makes one non-blocking writev attempt with d, and queues
-// (copies) only the bytes the socket did not take, ahead of anything queued
+// flusher role, makes one non-blocking writev attempt, and queues (copies)
+// only the bytes the socket did not take, ahead of anything queued
 // meanwhile. It never waits for the network, so Write keeps its contract;
-// the caller may reuse p when it returns. d goes back to its pool (h may be
-// d.hdr). c.mu is held on entry and released on return;
+// the caller may reuse p when it returns. h may be the header buffer of
+// writerLocked. c.mu is held on entry and released on return;
 // canWriteDirectLocked was true.
-func (c *Conn) writeDirectLocked(d *directWriter, h, p []byte) {
+func (c *Conn) writeDirectLocked(h, p []byte) {
 	c.flushing = true
 	total := len(h) + len(p)
 	c.inflight = total // counts against OutboundQueueBytes like a flush in progress
+	d := c.writerLocked()
 	c.mu.Unlock()
 	n := d.try(c.raw, h, p)
 	c.sockFull = n < total
 	c.mu.Lock()
 	if n < total && !c.closed {
-		rest := getMsgBuf()
+		rest := c.takeBufLocked()
 		if n < len(h) {
 			rest.b = append(rest.b, h[n:]...)
 			n = len(h)
@@ -281,7 +281,6 @@ func (c *Conn) writeDirectLocked(d *directWriter, h, p []byte) {
 		}
 		c.pending = rest
 	}
-	putDirectWriter(d)
 	closeNow := c.releaseFlushLocked()
 	c.mu.Unlock()
 	if closeNow {
@@ -296,12 +295,16 @@ func (c *Conn) writeDirectLocked(d *directWriter, h, p []byte) {
 // to be closed now (closeAfterFlush with nothing left). c.mu is held.
 func (c *Conn) releaseFlushLocked() (closeNow bool) {
 	c.flushing = false
+	if c.dw != nil && !c.awakeLocked() {
+		putDirectWriter(c.dw)
+		c.dw = nil
+	}
 	c.inflight = 0
 	urgent := c.urgent
 	c.urgent = false
 	c.flushDone.Broadcast()
 	if c.pending != nil && (c.closed || len(c.pending.b) == 0) {
-		putMsgBuf(c.pending)
+		c.keepBufLocked(c.pending)
 		c.pending = nil
 	}
 	if c.closed {
@@ -320,7 +323,7 @@ func (c *Conn) releaseFlushLocked() (closeNow bool) {
 // client role) to the pending buffer. c.mu is held.
 func (c *Conn) appendFrameLocked(op opcode, rsv byte, p []byte) {
 	if c.pending == nil {
-		c.pending = getMsgBuf()
+		c.pending = c.takeBufLocked()
 		if cap(c.pending.b) == 0 {
 			c.pending.b = make([]byte, 0, c.opts.WriteBufferSize)
 		}
@@ -344,10 +347,53 @@ func (c *Conn) appendFrameLocked(op opcode, rsv byte, p []byte) {
 	c.pending.b = b
 }
 
+// takeBufLocked returns an empty buffer for the queue: the Conn's spare
+// (see keepBufLocked), else one from the pool. c.mu is held.
+func (c *Conn) takeBufLocked() *msgBuf {
+	if m := c.spare; m != nil {
+		c.spare = nil
+		return m
+	}
+	return getMsgBuf()
+}
+
+// writerLocked returns the Conn's directWriter, taking one from the pool
+// if it has none. The caller holds the flusher role, or c.mu with no one
+// holding it. c.mu is held.
+func (c *Conn) writerLocked() *directWriter {
+	if c.dw == nil {
+		c.dw = getDirectWriter()
+	}
+	return c.dw
+}
+
+// awakeLocked reports whether the Conn keeps its write-side buffers (a
+// spare queue buffer, its directWriter) between writes, as it keeps its
+// read buffer: it is parkable (Options.Poller, a socket), open, and not
+// parked. A parked connection then holds no buffer (Park gives them back),
+// and Conns that cannot park (their goroutine may wait for input for
+// hours) take them from the pools for each flush. c.mu is held.
+func (c *Conn) awakeLocked() bool {
+	return c.opts.Poller != nil && c.raw != nil && !c.closed && c.park.state.Load() != parkParked
+}
+
+// keepBufLocked takes back a queue buffer that was written out: it becomes
+// the spare when the Conn is awake (awakeLocked) and has none, so that
+// replying to a message costs no pool round trip; otherwise it goes back
+// to the pool. c.mu is held.
+func (c *Conn) keepBufLocked(m *msgBuf) {
+	if c.spare == nil && c.awakeLocked() && cap(m.b) <= maxPooledBuf {
+		m.b = m.b[:0]
+		c.spare = m
+		return
+	}
+	putMsgBuf(m)
+}
+
 // appendRawLocked appends pre-framed bytes. c.mu is held.
 func (c *Conn) appendRawLocked(frame []byte) {
 	if c.pending == nil {
-		c.pending = getMsgBuf()
+		c.pending = c.takeBufLocked()
 	}
 	c.pending.b = append(c.pending.b, frame...)
 }
@@ -439,11 +485,11 @@ func (c *Conn) flushLoopLocked() error {
 	for {
 		if c.closed || c.pending == nil || len(c.pending.b) == 0 {
 			closeNow := c.releaseFlushLocked()
+			if spare != nil {
+				c.keepBufLocked(spare)
+			}
 			err := c.writeErr
 			c.mu.Unlock()
-			if spare != nil {
-				putMsgBuf(spare)
-			}
 			if closeNow {
 				c.closeTCP()
 			}
@@ -478,9 +524,10 @@ func (c *Conn) flushLoopLocked() error {
 // timer on every write.
 func (c *Conn) writeNet(b []byte) error {
 	if c.raw != nil && !c.sockFull {
-		d := getDirectWriter()
-		n := d.try(c.raw, b, nil)
-		putDirectWriter(d)
+		if c.dw == nil {
+			c.dw = getDirectWriter() // the flusher role (ours) guards dw
+		}
+		n := c.dw.try(c.raw, b, nil)
 		if n == len(b) {
 			return nil
 		}
