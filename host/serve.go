@@ -38,9 +38,10 @@ type serverConn struct {
 
 	// Reading goroutine only: a large message read straight into the
 	// plugin's memory (see room and deliver).
-	roomFn  protocol.RoomFunc // c.room, bound once
-	lease   plugins.Lease     // holds the instance from room to deliver
-	roomErr error             // the plugin could not lend room for the message being read
+	roomFn    protocol.RoomFunc                  // c.room, bound once
+	messageFn func(protocol.MessageType, []byte) // c.message, bound once
+	lease     plugins.Lease                      // holds the instance from room to deliver
+	roomErr   error                              // the plugin could not lend room for the message being read
 }
 
 // goAway starts a close handshake with code and reason. A connection still
@@ -204,6 +205,7 @@ func (c *serverConn) handshake() bool {
 	c.h = h
 	c.wake = c.run
 	c.roomFn = c.room
+	c.messageFn = c.message
 	return true
 }
 
@@ -213,7 +215,7 @@ func (c *serverConn) handshake() bool {
 // the connection is released).
 func (c *serverConn) run() {
 	r, ws := c.route, c.ws
-	code, reason, parked := c.readLoop(r, ws, c.h)
+	code, reason, parked := c.readLoop(ws)
 	if parked {
 		return
 	}
@@ -228,41 +230,40 @@ func (c *serverConn) run() {
 
 // readLoop delivers messages to the plugin until the connection ends, and
 // returns the close code and reason the plugin's socklet_on_close gets.
-//
-// The connection is corked while the plugin handles a message and stays
-// corked while more input is already buffered: the replies to everything one
-// read syscall brought in are written together, by this goroutine, in one
-// write syscall (no flusher goroutine is woken for them).
-func (c *serverConn) readLoop(r *route, ws *protocol.Conn, h plugins.Handle) (code int, reason string, parked bool) {
-	ctx := context.Background()
+func (c *serverConn) readLoop(ws *protocol.Conn) (code int, reason string, parked bool) {
 	for {
-		typ, p, err := ws.ReadMessageTo(c.roomFn)
-		if err != nil {
-			c.dropRoom()
-		}
+		err := ws.ReadMessages(c.roomFn, c.messageFn)
+		c.dropRoom()
 		if err == protocol.ErrIdle {
 			if ws.Park(c.wake) == nil {
 				return 0, "", true
 			}
 			continue
 		}
-		if err != nil {
-			_ = ws.Uncork()
-			var ce *protocol.CloseError
-			if errors.As(err, &ce) {
-				return int(ce.Code), ce.Reason, false
-			}
-			return int(protocol.StatusAbnormalClosure), "", false
+		_ = ws.Uncork()
+		var ce *protocol.CloseError
+		if errors.As(err, &ce) {
+			return int(ce.Code), ce.Reason, false
 		}
-		c.counters.received(len(p))
-		ws.Cork()
-		err = c.deliver(ctx, r, h, typ, p)
-		if err != nil {
-			c.s.log.Error("plugin event failed", "route", r.label, "err", err)
-		}
-		if ws.Buffered() == 0 {
-			_ = ws.Uncork()
-		}
+		return int(protocol.StatusAbnormalClosure), "", false
+	}
+}
+
+// message hands one message to the plugin (readLoop's handler).
+//
+// The connection is corked while the plugin handles a message and stays
+// corked while more input is already buffered: the replies to everything one
+// read syscall brought in are written together, by this goroutine, in one
+// write syscall (no flusher goroutine is woken for them).
+func (c *serverConn) message(typ protocol.MessageType, p []byte) {
+	c.counters.received(len(p))
+	ws, r := c.ws, c.route
+	ws.Cork()
+	if err := c.deliver(context.Background(), r, c.h, typ, p); err != nil {
+		c.s.log.Error("plugin event failed", "route", r.label, "err", err)
+	}
+	if ws.Buffered() == 0 {
+		_ = ws.Uncork()
 	}
 }
 

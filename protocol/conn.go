@@ -89,11 +89,12 @@ type Conn struct {
 	urgent          bool      // a control frame was queued while a direct write held flushing
 	closeSent       bool      // a close frame is queued or written
 	closeAfterFlush bool      // close TCP once the queue is drained
-	closed          bool      // TCP closed
+	closed          bool      // TCP closed (closing it may be left to the reader: readHold)
 	writeErr        error
 	closeTimer      *time.Timer
 
-	corked atomic.Bool // Cork: data frames wait for Uncork/Flush
+	corked   atomic.Bool   // Cork: data frames wait for Uncork/Flush
+	readHold atomic.Uint32 // holdNone, holdReading, holdClosed: see readInPlace
 
 	// Flusher only (the one holding flushing).
 	writeDeadline time.Time
@@ -309,6 +310,19 @@ func (c *Conn) closeTCP() bool {
 	c.flushDone.Broadcast()
 	c.unregisterLocked()
 	c.mu.Unlock()
+	if c.readHold.Swap(holdClosed) == holdReading {
+		// The reader is inside the socket's RawConn.Read (ReadMessages),
+		// perhaps this very goroutine: Close would wait for it to leave.
+		// It closes the socket when it does.
+		return true
+	}
+	c.closeSocket()
+	return true
+}
+
+// closeSocket is the end of closeTCP: it closes the socket, wakes a parked
+// reader, releases the compressor and closes Done.
+func (c *Conn) closeSocket() {
 	_ = c.nc.Close()
 	c.unpark(false) // a parked reader learns of the close
 	if c.comp != nil {
@@ -320,7 +334,6 @@ func (c *Conn) closeTCP() bool {
 		c.compMu.Unlock()
 	}
 	close(c.done)
-	return true
 }
 
 // startCloseTimerLocked arms the CloseTimeout that ends the closing
@@ -421,10 +434,20 @@ func (r *connReader) readNet(p []byte) (int, error) {
 	if r.c.raw == nil || len(p) == 0 {
 		return r.c.nc.Read(p)
 	}
+	s := r.socket()
+	if s.direct {
+		return s.readOnce(p)
+	}
+	return s.read(r.c.raw, p)
+}
+
+// socket returns the Conn's socketReader, taking one from the pool if
+// it has none.
+func (r *connReader) socket() *socketReader {
 	if r.sock == nil {
 		r.sock = socketReaders.Get().(*socketReader)
 	}
-	return r.sock.read(r.c.raw, p)
+	return r.sock
 }
 
 // releaseSocket gives the socketReader back to its pool (Park).

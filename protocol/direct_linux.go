@@ -121,6 +121,18 @@ type socketReader struct {
 	buf   []byte                // what to read into; cleared after each read
 	n     int
 	errno syscall.Errno
+
+	// Conn.readInPlace's loop; see serve.
+	serveFn    func(fd uintptr) bool // r.serve, bound at the first use
+	conn       *Conn
+	room       RoomFunc
+	handle     func(MessageType, []byte)
+	fd         int   // the socket, while serve runs
+	direct     bool  // serve is reading: readNet reads fd once (readOnce)
+	drained    bool  // the last readOnce was short: the socket had no more bytes
+	trustShort bool  // a short read may be followed by a wait without a read
+	closing    bool  // serve left the socket's close to readInPlace
+	err        error // the read error that stopped serve
 }
 
 var socketReaders = sync.Pool{New: func() any { return new(socketReader) }}

@@ -22,8 +22,13 @@ func putDirectWriter(*directWriter)  {}
 
 func (d *directWriter) try(syscall.RawConn, []byte, []byte) int { return 0 }
 
-type socketReader struct{}
+type socketReader struct{ direct bool }
 
 var socketReaders = sync.Pool{New: func() any { return new(socketReader) }}
 
 func (*socketReader) read(syscall.RawConn, []byte) (int, error) { return 0, errors.ErrUnsupported }
+
+func (*socketReader) readOnce([]byte) (int, error) { return 0, errors.ErrUnsupported }
+
+// readInPlace is never called: without a socket, inPlaceReady is false.
+func (c *Conn) readInPlace(RoomFunc, func(MessageType, []byte)) error { return nil }
