@@ -296,14 +296,7 @@ func (c *Conn) closeTCP() bool {
 		putMsgBuf(c.pending)
 		c.pending = nil
 	}
-	if c.spare != nil {
-		putMsgBuf(c.spare)
-		c.spare = nil
-	}
-	if !c.flushing && c.dw != nil {
-		putDirectWriter(c.dw)
-		c.dw = nil
-	}
+	c.dropKeptLocked()
 	if c.closeTimer != nil {
 		c.closeTimer.Stop()
 	}

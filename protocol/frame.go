@@ -64,17 +64,8 @@ func readFrameHeader(br *bufio.Reader) (frameHeader, error) {
 		}
 		return h, err
 	}
-	n := 2
+	n := headerLen(b[1])
 	len7 := b[1] & 0x7f
-	switch len7 {
-	case 126:
-		n += 2
-	case 127:
-		n += 8
-	}
-	if b[1]&bitMask != 0 {
-		n += 4
-	}
 	if n > 2 {
 		b, err = br.Peek(n)
 		if err != nil {
@@ -109,6 +100,22 @@ func readFrameHeader(br *bufio.Reader) (frameHeader, error) {
 	}
 	_, _ = br.Discard(n)
 	return h, nil
+}
+
+// headerLen is the size of a frame header whose second byte is b1: the
+// two fixed bytes, the extended length, the mask key.
+func headerLen(b1 byte) int {
+	n := 2
+	switch b1 & 0x7f {
+	case 126:
+		n += 2
+	case 127:
+		n += 8
+	}
+	if b1&bitMask != 0 {
+		n += 4
+	}
+	return n
 }
 
 // appendFrameHeader appends the header of a frame to dst, with the shortest

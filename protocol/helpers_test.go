@@ -10,6 +10,32 @@ import (
 	"time"
 )
 
+// tcpPair returns the two ends of a loopback TCP connection (the accepted
+// one first), closed when the test ends.
+func tcpPair(t testing.TB) (a, b *net.TCPConn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ch := make(chan net.Conn, 1)
+	go func() {
+		c, _ := ln.Accept()
+		ch <- c
+	}()
+	d, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := <-ch
+	if acc == nil {
+		t.Fatal("accept failed")
+	}
+	t.Cleanup(func() { d.Close(); acc.Close() })
+	return acc.(*net.TCPConn), d.(*net.TCPConn)
+}
+
 // testServer listens on loopback and runs handle for every accepted Conn
 // (through ReadRequest + Negotiate + Upgrade, as the host does). It returns
 // the ws:// URL. Everything is stopped by t.Cleanup.

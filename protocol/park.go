@@ -83,14 +83,7 @@ func (c *Conn) Park(wake func()) error {
 	c.park.state.Store(parkParked)
 	// Under mu after marking parked, so that the write side keeps no
 	// other (awakeLocked); a flusher at work gives its writer back itself.
-	if c.spare != nil {
-		putMsgBuf(c.spare)
-		c.spare = nil
-	}
-	if !c.flushing && c.dw != nil {
-		putDirectWriter(c.dw)
-		c.dw = nil
-	}
+	c.dropKeptLocked()
 	// Arm the Poller while holding mu, so that closeTCP (which takes mu
 	// first) finds the registration and removes it before closing the
 	// socket.

@@ -344,20 +344,7 @@ func TestParkRefused(t *testing.T) {
 		}
 	})
 	t.Run("input buffered", func(t *testing.T) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		client, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer client.Close()
-		nc, err := ln.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
+		nc, _ := tcpPair(t)
 		frame := []byte{0x81, 0x80, 1, 2, 3, 4} // an empty masked text message
 		br := bufio.NewReader(bytes.NewReader(frame))
 		_, _ = br.Peek(len(frame))

@@ -74,17 +74,8 @@ func (c *Conn) messageBuffered() bool {
 		if len(b) < 2 {
 			return false
 		}
-		n := 2
+		n := headerLen(b[1])
 		len7 := b[1] & 0x7f
-		switch len7 {
-		case 126:
-			n += 2
-		case 127:
-			n += 8
-		}
-		if b[1]&bitMask != 0 {
-			n += 4
-		}
 		if len(b) < n {
 			return false
 		}

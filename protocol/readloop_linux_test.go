@@ -3,7 +3,6 @@
 package protocol
 
 import (
-	"net"
 	"syscall"
 	"testing"
 	"unsafe"
@@ -13,16 +12,7 @@ import (
 // empty socket through RawConn.Read, answered EAGAIN. Its cost on a
 // machine is mostly the system call's entry and exit.
 func BenchmarkEmptyRead(b *testing.B) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	nc, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer nc.Close()
+	_, nc := tcpPair(b)
 	raw := socketOf(nc)
 	var buf [4096]byte
 	var errno syscall.Errno

@@ -223,11 +223,6 @@ func FuzzReadMessages(f *testing.F) {
 	f.Add([]byte("\x81\x7e\x01\x00" + string(bytes.Repeat([]byte("x"), 256)) + "\x88\x02\x03\xe8"))
 	f.Add([]byte("\x81\x03a\xff\xfe"))
 	f.Add([]byte("\x8a\x01p\x81\x01q\x08\x00"))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer ln.Close()
 	// A read deadline period (the pings' interval) lets the Conn wait
 	// after a short read without reading again (see trustShort).
 	opts := Options{ReadBufferSize: minReadBufferSize, MaxMessageSize: 64 << 10, CloseTimeout: 50 * time.Millisecond,
@@ -248,15 +243,7 @@ func FuzzReadMessages(f *testing.F) {
 			return // too many messages for a quick comparison
 		}
 
-		client, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer client.Close()
-		nc, err := ln.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
+		nc, client := tcpPair(t)
 		// Role client: the input's frames need no mask.
 		c := newConn(nc, nil, connConfig{server: false, opts: opts})
 		defer c.CloseNow()
@@ -275,7 +262,7 @@ func FuzzReadMessages(f *testing.F) {
 					time.Sleep(time.Duration(rng.IntN(200)) * time.Microsecond)
 				}
 			}
-			_ = client.(*net.TCPConn).CloseWrite()
+			_ = client.CloseWrite()
 		}()
 		got := waitMessages(t, readMessagesAsync(c, nil))
 		if len(got.msgs) != len(want.msgs) {

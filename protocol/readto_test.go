@@ -3,7 +3,6 @@ package protocol
 import (
 	"bytes"
 	"errors"
-	"net"
 	"runtime"
 	"strconv"
 	"testing"
@@ -575,16 +574,7 @@ func FuzzReadMessageTo(f *testing.F) {
 // (warm caches: a lower bound of what the host saved).
 func BenchmarkDirectReadCosts(b *testing.B) {
 	b.Run("fionread", func(b *testing.B) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer ln.Close()
-		nc, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer nc.Close()
+		_, nc := tcpPair(b)
 		raw := socketOf(nc)
 		if socketInq(raw) < 0 {
 			b.Skip("FIONREAD is implemented on Linux only")

@@ -10,31 +10,6 @@ import (
 	"time"
 )
 
-// tcpPair returns the two ends of a loopback TCP connection.
-func tcpPair(t *testing.T) (a, b *net.TCPConn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	ch := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept()
-		ch <- c
-	}()
-	d, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	acc := <-ch
-	if acc == nil {
-		t.Fatal("accept failed")
-	}
-	t.Cleanup(func() { d.Close(); acc.Close() })
-	return acc.(*net.TCPConn), d.(*net.TCPConn)
-}
-
 // readWith reads into a buffer of n bytes from c, with the socketReader
 // when raw, else with net.Conn.Read.
 func readWith(c *net.TCPConn, sr *socketReader, raw bool, n int) (string, error) {

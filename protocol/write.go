@@ -390,6 +390,21 @@ func (c *Conn) keepBufLocked(m *msgBuf) {
 	putMsgBuf(m)
 }
 
+// dropKeptLocked gives back what an awake Conn keeps between messages (see
+// keepBufLocked): the spare buffer, and the writer unless a flusher holds
+// it (the flusher gives it back itself). Park and closeTCP call it. c.mu
+// is held.
+func (c *Conn) dropKeptLocked() {
+	if c.spare != nil {
+		putMsgBuf(c.spare)
+		c.spare = nil
+	}
+	if !c.flushing && c.dw != nil {
+		putDirectWriter(c.dw)
+		c.dw = nil
+	}
+}
+
 // appendRawLocked appends pre-framed bytes. c.mu is held.
 func (c *Conn) appendRawLocked(frame []byte) {
 	if c.pending == nil {
