@@ -353,6 +353,7 @@ type connReader struct {
 	atRest     bool          // the read is waitIdle's: at a message boundary, nothing buffered
 	resumed    bool          // Park ran: re-arm the deadline before the next read
 	expireNow  bool          // woken for keepalive: handle a tick before reading
+	awaitEOF   bool          // a client got the close frame: start awaitEOF (startAwaitEOF)
 	sock       *socketReader // nil until the first read of a socket, and while parked
 }
 

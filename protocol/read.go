@@ -55,6 +55,7 @@ func (c *Conn) read(room RoomFunc) (MessageType, []byte, error) {
 	}
 	typ, p, err := c.readMessage(room)
 	if err != nil {
+		c.startAwaitEOF()
 		c.readErr = err
 		if c.rbuf != nil {
 			putMsgBuf(c.rbuf)
@@ -291,10 +292,21 @@ func (c *Conn) handleControl(h frameHeader) error {
 	c.mu.Unlock()
 	if !c.server {
 		// The client waits for the server to close TCP (bounded by the
-		// close timer).
-		go c.awaitEOF()
+		// close timer), reading in a goroutine started once this reader
+		// has let go of the socket (startAwaitEOF).
+		c.rd.awaitEOF = true
 	}
 	return &CloseError{Code: code, Reason: reason}
+}
+
+// startAwaitEOF starts awaitEOF when a close frame asked for it and the
+// reader is not inside readInPlace's RawConn.Read, whose socketReader the
+// reader still uses (readInPlace calls it again when it leaves).
+func (c *Conn) startAwaitEOF() {
+	if c.rd.awaitEOF && (c.rd.sock == nil || !c.rd.sock.direct) {
+		c.rd.awaitEOF = false
+		go c.awaitEOF()
+	}
 }
 
 // awaitEOF reads and discards until the peer closes TCP (or the close timer

@@ -45,6 +45,7 @@ func (c *Conn) readInPlace(room RoomFunc, handle func(MessageType, []byte)) erro
 	if r.closing {
 		c.closeSocket()
 	}
+	c.startAwaitEOF()
 	err := r.err
 	r.err = nil
 	if err != nil && c.readErr == nil {

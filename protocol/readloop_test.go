@@ -115,6 +115,37 @@ func TestReadMessagesCloseDuringHandler(t *testing.T) {
 	peer.expectTCPClosed()
 }
 
+// TestReadMessagesClientClose: a client Conn that gets the server's close
+// frame in the middle of its read buffer (here followed by a data frame,
+// which the closing handshake ignores) echoes it, returns the server's
+// code, and closes TCP once the server has.
+func TestReadMessagesClientClose(t *testing.T) {
+	for range 10 {
+		nc, server := tcpPair(t)
+		c := newConn(nc, nil, connConfig{opts: Options{PingInterval: 20 * time.Millisecond, CloseTimeout: 5 * time.Second}})
+		ch := readMessagesAsync(c, nil)
+		if _, err := server.Write([]byte("\x81\x02hi\x88\x02\x03\xe8\x81\x02hi")); err != nil {
+			t.Fatal(err)
+		}
+		r := waitMessages(t, ch)
+		var ce *CloseError
+		if len(r.msgs) != 1 || !errors.As(r.err, &ce) || ce.Code != StatusNormalClosure {
+			t.Fatalf("messages %q, error %v; want hi, then the server's 1000", r.msgs, r.err)
+		}
+		echo := make([]byte, 8)
+		_ = server.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if n, err := io.ReadAtLeast(server, echo, 4); err != nil || echo[0] != 0x88 {
+			t.Fatalf("the client's close echo: %x, %v", echo[:n], err)
+		}
+		server.Close()
+		select {
+		case <-c.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatal("the client did not close TCP after the server did")
+		}
+	}
+}
+
 // TestReadMessagesKeepalive: deadlines keep working under ReadMessages: an
 // idle Conn sends keepalive pings, then reads the next message; the peer's
 // close ends ReadMessages with its code, echoed.
