@@ -240,7 +240,6 @@ func (c *serverConn) readLoop(ws *protocol.Conn) (code int, reason string, parke
 			}
 			continue
 		}
-		_ = ws.Uncork()
 		var ce *protocol.CloseError
 		if errors.As(err, &ce) {
 			return int(ce.Code), ce.Reason, false
@@ -249,21 +248,14 @@ func (c *serverConn) readLoop(ws *protocol.Conn) (code int, reason string, parke
 	}
 }
 
-// message hands one message to the plugin (readLoop's handler).
-//
-// The connection is corked while the plugin handles a message and stays
-// corked while more input is already buffered: the replies to everything one
-// read syscall brought in are written together, by this goroutine, in one
-// write syscall (no flusher goroutine is woken for them).
+// message hands one message to the plugin (readLoop's handler). The
+// replies it queues are corked by ReadMessages and written together once
+// the input read with the message is handled.
 func (c *serverConn) message(typ protocol.MessageType, p []byte) {
 	c.counters.received(len(p))
-	ws, r := c.ws, c.route
-	ws.Cork()
+	r := c.route
 	if err := c.deliver(context.Background(), r, c.h, typ, p); err != nil {
 		c.s.log.Error("plugin event failed", "route", r.label, "err", err)
-	}
-	if ws.Buffered() == 0 {
-		_ = ws.Uncork()
 	}
 }
 

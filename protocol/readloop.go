@@ -11,8 +11,13 @@ import (
 // handle gets what ReadMessageTo returns, with the same lifetime: p is valid
 // until handle returns. Apart from being driven by the Conn, the two are
 // the same: same messages, errors and close codes, and handle may use
-// every method of the Conn, Buffered included (to flush replies once the
-// input is handled).
+// every method of the Conn.
+//
+// The Conn is corked while handle runs and stays corked while more input
+// is buffered: the replies to everything one read brought in are written
+// together, by the reading goroutine, in one write (no flusher goroutine is
+// woken for them). A failed write is reported by the next read.
+// ReadMessages returns with the Conn uncorked.
 //
 // What ReadMessages adds is that it can wait for the next message without
 // asking the socket first. On a socket it handles the messages that are
@@ -28,6 +33,14 @@ import (
 //
 // Only one goroutine may read the Conn at a time.
 func (c *Conn) ReadMessages(room RoomFunc, handle func(MessageType, []byte)) error {
+	err := c.readMessages(room, handle)
+	if c.corked.Load() {
+		_ = c.Uncork() // input was left when the read failed
+	}
+	return err
+}
+
+func (c *Conn) readMessages(room RoomFunc, handle func(MessageType, []byte)) error {
 	for {
 		if c.inPlaceReady() {
 			if err := c.readInPlace(room, handle); err != nil {
@@ -40,7 +53,11 @@ func (c *Conn) ReadMessages(room RoomFunc, handle func(MessageType, []byte)) err
 		if err != nil {
 			return err
 		}
+		c.Cork()
 		handle(typ, p)
+		if c.Buffered() == 0 {
+			_ = c.Uncork() // a write error is the read's to report
+		}
 	}
 }
 

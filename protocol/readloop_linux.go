@@ -105,7 +105,11 @@ func (r *socketReader) serveOnce() (wait bool) {
 		if err != nil {
 			return false
 		}
+		c.Cork()
 		r.handle(typ, p)
+		if c.br.Buffered() == 0 {
+			_ = c.Uncork() // a write error is the read's to report
+		}
 		if c.readHold.Load() != holdReading {
 			return false
 		}

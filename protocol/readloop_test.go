@@ -146,6 +146,52 @@ func TestReadMessagesClientClose(t *testing.T) {
 	}
 }
 
+// TestReadMessagesCorksReplies: the replies to messages that arrived
+// together wait until the last of them is handled, then leave in order.
+func TestReadMessagesCorksReplies(t *testing.T) {
+	srv, peer := acceptRaw(t, Options{})
+	peerRaw := socketOf(peer.nc)
+	if socketInq(peerRaw) < 0 {
+		t.Skip("FIONREAD is implemented on Linux only")
+	}
+	var early []int
+	last := make(chan struct{})
+	ch := readMessagesAsync(srv, func(typ MessageType, p []byte) {
+		if err := srv.Write(typ, p); err != nil {
+			t.Errorf("Write: %v", err)
+		}
+		if string(p) == "4" {
+			close(last)
+			return
+		}
+		time.Sleep(5 * time.Millisecond) // time for an uncorked reply to arrive
+		early = append(early, socketInq(peerRaw))
+	})
+	var batch []byte
+	for i := range 5 {
+		batch = append(batch, peer.frame(0x81, []byte{byte('0' + i)})...)
+	}
+	peer.write(batch) // one segment: the server reads the five at once
+	select {
+	case <-last:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the batch was not handled")
+	}
+	for i := range 5 {
+		peer.expect(1, []byte{byte('0' + i)})
+	}
+	peer.closeNormally()
+	waitMessages(t, ch)
+	if len(early) != 4 {
+		t.Fatalf("%d messages before the last, want 4", len(early))
+	}
+	for i, n := range early {
+		if n != 0 {
+			t.Fatalf("%d reply bytes reached the peer while message %d of the batch was handled", n, i)
+		}
+	}
+}
+
 // TestReadMessagesKeepalive: deadlines keep working under ReadMessages: an
 // idle Conn sends keepalive pings, then reads the next message; the peer's
 // close ends ReadMessages with its code, echoed.
@@ -230,8 +276,8 @@ func TestReadMessagesIdle(t *testing.T) {
 	if err := srv.Park(func() { close(woken) }); err != nil {
 		t.Fatalf("Park: %v", err)
 	}
-	peer.send(true, 0, 1, []byte("two"))
-	peer.send(true, 0, 1, []byte("three"))
+	// One write: ParkAfter must not expire between the two.
+	peer.write(append(peer.frame(0x81, []byte("two")), peer.frame(0x81, []byte("three"))...))
 	select {
 	case <-woken:
 	case <-time.After(5 * time.Second):
