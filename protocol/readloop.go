@@ -25,7 +25,11 @@ import (
 // the last read was short (the socket was empty at that moment) it waits
 // for the netpoller's next edge directly instead of making the read that
 // would only say EAGAIN: a read system call saved per wait, which is a
-// third of the system calls of a request-response exchange. The cost is
+// third of the system calls of a request-response exchange. The read is
+// skipped only on a Conn with a read deadline period (PingInterval,
+// IdleTimeout, or ParkAfter with a Poller): an EOF or a reset that came
+// with the last bytes read shows no later readiness, and is seen at the
+// next deadline, at most that period late. The other cost is
 // that, while handle runs, closing TCP (CloseNow, a close timer, a failed
 // write, the end of the closing handshake) is finished by the reading
 // goroutine once handle returns, instead of by the caller: Done and the
