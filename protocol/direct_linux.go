@@ -123,16 +123,15 @@ type socketReader struct {
 	errno syscall.Errno
 
 	// Conn.readInPlace's loop; see serve.
-	serveFn    func(fd uintptr) bool // r.serve, bound at the first use
-	conn       *Conn
-	room       RoomFunc
-	handle     func(MessageType, []byte)
-	fd         int   // the socket, while serve runs
-	direct     bool  // serve is reading: readNet reads fd once (readOnce)
-	drained    bool  // the last readOnce was short: the socket had no more bytes
-	trustShort bool  // a short read may be followed by a wait without a read
-	closing    bool  // serve left the socket's close to readInPlace
-	err        error // the read error that stopped serve
+	serveFn func(fd uintptr) bool // r.serve, bound at the first use
+	conn    *Conn
+	room    RoomFunc
+	handle  func(MessageType, []byte)
+	fd      int   // the socket, while serve runs
+	direct  bool  // serve is reading: readNet reads fd once (readOnce)
+	drained bool  // the last readOnce was short: the socket had no more bytes
+	closing bool  // serve left the socket's close to readInPlace
+	err     error // the read error that stopped serve
 }
 
 var socketReaders = sync.Pool{New: func() any { return new(socketReader) }}
@@ -161,18 +160,25 @@ func (r *socketReader) read(raw syscall.RawConn, p []byte) (int, error) {
 // attempt is one non-blocking read(2); false asks RawConn.Read to wait for
 // input and call it again.
 func (r *socketReader) attempt(fd uintptr) bool {
-	for {
-		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&r.buf[0])), uintptr(len(r.buf)))
-		switch e {
-		case 0:
-			r.n = int(n)
-			return true
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			return false
-		}
+	n, e := sysRead(fd, r.buf)
+	switch e {
+	case 0:
+		r.n = n
+	case syscall.EAGAIN:
+		return false
+	default:
 		r.errno = e
-		return true
+	}
+	return true
+}
+
+// sysRead is one non-blocking read(2) of fd into p (len(p) > 0), retried
+// when a signal interrupts it.
+func sysRead(fd uintptr, p []byte) (int, syscall.Errno) {
+	for {
+		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		if e != syscall.EINTR {
+			return int(n), e
+		}
 	}
 }

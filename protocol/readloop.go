@@ -57,11 +57,17 @@ func (c *Conn) readMessages(room RoomFunc, handle func(MessageType, []byte)) err
 		if err != nil {
 			return err
 		}
-		c.Cork()
-		handle(typ, p)
-		if c.Buffered() == 0 {
-			_ = c.Uncork() // a write error is the read's to report
-		}
+		c.handleCorked(handle, typ, p)
+	}
+}
+
+// handleCorked calls handle with a message, corked, and writes the
+// replies queued meanwhile once no more input is buffered.
+func (c *Conn) handleCorked(handle func(MessageType, []byte), typ MessageType, p []byte) {
+	c.Cork()
+	handle(typ, p)
+	if c.Buffered() == 0 {
+		_ = c.Uncork() // a write error is the read's to report
 	}
 }
 

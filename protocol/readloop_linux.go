@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"syscall"
-	"unsafe"
 )
 
 // Why readInPlace exists: RawConn.Read clears the socket's readiness when
@@ -18,7 +17,7 @@ import (
 // wait return. A loop that called RawConn.Read once per message would have
 // to read until EAGAIN, because between two calls an arrival's readiness is
 // cleared. (What a short read cannot tell is an EOF already pending: see
-// trustShort.)
+// readInPlace.)
 
 // readInPlace handles whole messages from inside one RawConn.Read of the
 // socket (see ReadMessages). It returns nil when the caller must go on
@@ -35,11 +34,10 @@ func (c *Conn) readInPlace(room RoomFunc, handle func(MessageType, []byte)) erro
 	// A short read does not say that no EOF or error follows the bytes it
 	// returned: when the FIN (or a reset) came before the read, its
 	// readiness may already have been consumed, and no later edge will
-	// report it. Only a read deadline ends such a wait, so the read after
-	// a short one is skipped only when the Conn has one (rd.tick: ParkAfter,
-	// PingInterval or IdleTimeout), which then bounds how late the end of
-	// the connection is seen.
-	r.trustShort = c.rd.tick > 0
+	// report it. Only a read deadline ends such a wait, so readOnce lets
+	// serve skip the read after a short one only when the Conn has one
+	// (rd.tick: ParkAfter, PingInterval or IdleTimeout), which then bounds
+	// how late the end of the connection is seen.
 	_ = c.raw.Read(r.serveFn) // an error (deadline, closed) is met again by the caller's read
 	r.conn, r.room, r.handle = nil, nil, nil
 	if r.closing {
@@ -105,11 +103,7 @@ func (r *socketReader) serveOnce() (wait bool) {
 		if err != nil {
 			return false
 		}
-		c.Cork()
-		r.handle(typ, p)
-		if c.br.Buffered() == 0 {
-			_ = c.Uncork() // a write error is the read's to report
-		}
+		c.handleCorked(r.handle, typ, p)
 		if c.readHold.Load() != holdReading {
 			return false
 		}
@@ -119,20 +113,17 @@ func (r *socketReader) serveOnce() (wait bool) {
 // readOnce is readNet inside serve: one non-blocking read(2) of the
 // socket, whose shortness serve remembers.
 func (r *socketReader) readOnce(p []byte) (int, error) {
-	for {
-		n, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(r.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-		switch e {
-		case 0:
-			if n == 0 {
-				return 0, io.EOF
-			}
-			r.drained = r.trustShort && int(n) < len(p)
-			return int(n), nil
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			return 0, errWouldBlock
-		}
+	n, e := sysRead(uintptr(r.fd), p)
+	switch {
+	case e == syscall.EAGAIN:
+		return 0, errWouldBlock
+	case e != 0:
 		return 0, os.NewSyscallError("read", e)
+	case n == 0:
+		return 0, io.EOF
 	}
+	// A short read may be trusted only with a read deadline: see
+	// readInPlace.
+	r.drained = r.conn.rd.tick > 0 && n < len(p)
+	return n, nil
 }

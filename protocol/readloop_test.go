@@ -301,7 +301,7 @@ func FuzzReadMessages(f *testing.F) {
 	f.Add([]byte("\x81\x03a\xff\xfe"))
 	f.Add([]byte("\x8a\x01p\x81\x01q\x08\x00"))
 	// A read deadline period (the pings' interval) lets the Conn wait
-	// after a short read without reading again (see trustShort).
+	// after a short read without reading again (see readInPlace).
 	opts := Options{ReadBufferSize: minReadBufferSize, MaxMessageSize: 64 << 10, CloseTimeout: 50 * time.Millisecond,
 		PingInterval: 10 * time.Millisecond}
 	f.Fuzz(func(t *testing.T, in []byte) {
