@@ -2,12 +2,17 @@
 # run-echo.sh: the issue 4 throughput comparison. Builds socklet (serving its
 # embedded demo, whose /echo is a Rust Wasm plugin), echo-gorilla, echo-gws
 # and loadgen, then runs every load row against one server at a time, RUNS
-# times each, and prints the median of each row as a Markdown table.
+# times each, and prints the median of each row as a Markdown table, then
+# how many rounds the first of SERVERS cost less CPU per message than each
+# of the others.
 #
 # Environment: RUNS (default 3), DURATION (default 10s), WARMUP (default 1s),
-# ROWS (space-separated row names, default all), SERVERS (default
-# "socklet gws gws-seq gorilla"; gws-seq is gws without ParallelEnabled). Loopback only; every process started here is
-# killed by its PID on exit.
+# ROWS (space-separated row names; by default the four rows of issue 4,
+# without 100x1x32B), SERVERS (default "socklet gws gws-seq gorilla";
+# gws-seq is gws without ParallelEnabled; gws-stack is gws-seq writing each
+# echo from STACK (default 24) calls deeper, an experiment on cold stacks:
+# docs/benchmarks.md, "What to change", item 11). Loopback only; every
+# process started here is killed by its PID on exit.
 set -euo pipefail
 cd "$(dirname "$0")"
 RUNS=${RUNS:-3}
@@ -20,6 +25,7 @@ ulimit -n 20000
 ALL_ROWS=(
   "100x8x32B 100 8 32 true"
   "1000x1x32B 1000 1 32 true"
+  "100x1x32B 100 1 32 true"
   "10x2x64KiB 10 2 65536 true"
   "100x8x32B-text 100 8 32 false"
 )
@@ -47,6 +53,8 @@ start_server() { # name -> sets SERVER_PID, URL
              URL=ws://127.0.0.1:18082/echo; PORT=18082 ;;
     gws-seq) "$BIN/echo-gws" -parallel=false -addr 127.0.0.1:18083 >"$BIN/server.log" 2>&1 &
              URL=ws://127.0.0.1:18083/echo; PORT=18083 ;;
+    gws-stack) "$BIN/echo-gws" -parallel=false -stack "${STACK:-24}" -addr 127.0.0.1:18084 >"$BIN/server.log" 2>&1 &
+             URL=ws://127.0.0.1:18084/echo; PORT=18084 ;;
   esac
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
@@ -111,5 +119,24 @@ for row in "${ALL_ROWS[@]}"; do
   for srv in $SERVERS; do
     f="$BIN/runs.$name.$srv"
     echo "| $name | $srv | $(field msgs_per_s "$f") | $(field mb_per_s "$f") | $(field p50_us "$f") | $(field p99_us "$f") | $(field server_cpu_us_per_msg "$f") | $(field client_cpu_s "$f") |"
+  done
+done
+
+# Round by round: runs minutes apart move by 10-30% on a shared machine, so
+# the medians can disagree with what each round shows; the servers of one
+# round ran seconds apart, under about the same load.
+first=${SERVERS%% *}
+echo
+echo "| load | $first's server CPU per message below | rounds | mean µs/msg, $first against it |"
+echo "|---|---|---:|---:|"
+for row in "${ALL_ROWS[@]}"; do
+  read -r name _ <<<"$row"
+  [[ " $ROWS " == *" $name "* ]] || continue
+  for srv in $SERVERS; do
+    [[ $srv == "$first" ]] && continue
+    paste -d' ' <(grep -o 'server_cpu_us_per_msg=[0-9.]*' "$BIN/runs.$name.$first" | cut -d= -f2) \
+      <(grep -o 'server_cpu_us_per_msg=[0-9.]*' "$BIN/runs.$name.$srv" | cut -d= -f2) |
+      awk -v name="$name" -v srv="$srv" '{ n++; a += $1; b += $2; if ($1 < $2) w++ }
+        END { if (n) printf "| %s | %s | %d of %d | %.2f against %.2f |\n", name, srv, w, n, a / n, b / n }'
   done
 done
