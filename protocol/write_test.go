@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"testing"
 	"time"
@@ -176,5 +177,56 @@ func TestCorkBatchesWrites(t *testing.T) {
 	}
 	if err := <-got; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWriteNoAllocTCP: once a Conn has written its first message, an
+// uncompressed message costs no allocation on any write path: queued and
+// flushed by the caller, queued for the flusher (what a publish to another
+// connection does), and corked (the replies inside an event).
+func TestWriteNoAllocTCP(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under -race")
+	}
+	srv, cli := tcpPair(t)
+	c := newConn(srv, nil, connConfig{server: true})
+	defer c.CloseNow()
+	msg := []byte("0123456789abcdef")
+	frame := make([]byte, 2+len(msg))
+	for _, tc := range []struct {
+		name  string
+		write func() error
+	}{
+		{"Write+Flush", func() error {
+			if err := c.Write(MessageBinary, msg); err != nil {
+				return err
+			}
+			return c.Flush()
+		}},
+		{"Write", func() error { return c.Write(MessageBinary, msg) }},
+		{"corked", func() error {
+			c.Cork()
+			if err := c.Write(MessageBinary, msg); err != nil {
+				return err
+			}
+			return c.Uncork()
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			allocs := testing.AllocsPerRun(200, func() {
+				if err := tc.write(); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := io.ReadFull(cli, frame); err != nil {
+					t.Fatal(err)
+				}
+				if frame[0] != 0x82 || int(frame[1]) != len(msg) || !bytes.Equal(frame[2:], msg) {
+					t.Fatalf("peer read % x", frame)
+				}
+			})
+			if allocs != 0 {
+				t.Fatalf("%v allocations per message, want 0", allocs)
+			}
+		})
 	}
 }
