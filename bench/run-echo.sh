@@ -109,13 +109,18 @@ for row in "${ALL_ROWS[@]}"; do
   done
 done
 
-field() { grep -o "$1=[0-9.]*" "$2" | cut -d= -f2 | median; }
+values() { grep -o "$1=[0-9.]*" "$2" | cut -d= -f2; } # one per run, in order
+field() { values "$1" "$2" | median; }
+measured_rows() { # the names of the rows run above, in table order
+  for row in "${ALL_ROWS[@]}"; do
+    read -r name _ <<<"$row"
+    if [[ " $ROWS " == *" $name "* ]]; then echo "$name"; fi
+  done
+}
 echo
 echo "| load | server | msgs/s | MB/s | p50 µs | p99 µs | server CPU µs/msg | loadgen CPU s |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|"
-for row in "${ALL_ROWS[@]}"; do
-  read -r name _ <<<"$row"
-  [[ " $ROWS " == *" $name "* ]] || continue
+for name in $(measured_rows); do
   for srv in $SERVERS; do
     f="$BIN/runs.$name.$srv"
     echo "| $name | $srv | $(field msgs_per_s "$f") | $(field mb_per_s "$f") | $(field p50_us "$f") | $(field p99_us "$f") | $(field server_cpu_us_per_msg "$f") | $(field client_cpu_s "$f") |"
@@ -129,13 +134,11 @@ first=${SERVERS%% *}
 echo
 echo "| load | $first's server CPU per message below | rounds | mean µs/msg, $first against it |"
 echo "|---|---|---:|---:|"
-for row in "${ALL_ROWS[@]}"; do
-  read -r name _ <<<"$row"
-  [[ " $ROWS " == *" $name "* ]] || continue
+for name in $(measured_rows); do
   for srv in $SERVERS; do
     [[ $srv == "$first" ]] && continue
-    paste -d' ' <(grep -o 'server_cpu_us_per_msg=[0-9.]*' "$BIN/runs.$name.$first" | cut -d= -f2) \
-      <(grep -o 'server_cpu_us_per_msg=[0-9.]*' "$BIN/runs.$name.$srv" | cut -d= -f2) |
+    paste -d' ' <(values server_cpu_us_per_msg "$BIN/runs.$name.$first") \
+      <(values server_cpu_us_per_msg "$BIN/runs.$name.$srv") |
       awk -v name="$name" -v srv="$srv" '{ n++; a += $1; b += $2; if ($1 < $2) w++ }
         END { if (n) printf "| %s | %s | %d of %d | %.2f against %.2f |\n", name, srv, w, n, a / n, b / n }'
   done
