@@ -65,7 +65,6 @@ func readFrameHeader(br *bufio.Reader) (frameHeader, error) {
 		return h, err
 	}
 	n := headerLen(b[1])
-	len7 := b[1] & 0x7f
 	if n > 2 {
 		b, err = br.Peek(n)
 		if err != nil {
@@ -79,24 +78,14 @@ func readFrameHeader(br *bufio.Reader) (frameHeader, error) {
 	h.rsv = b[0] & (bitRsv1 | bitRsv2 | bitRsv3)
 	h.op = opcode(b[0] & 0x0f)
 	h.masked = b[1]&bitMask != 0
-	i := 2
-	switch len7 {
-	case 126:
-		h.length = int64(binary.BigEndian.Uint16(b[2:]))
-		i = 4
-	case 127:
-		u := binary.BigEndian.Uint64(b[2:])
-		if u>>63 != 0 {
-			br.Discard(n)
-			return h, errLengthMSB
-		}
-		h.length = int64(u)
-		i = 10
-	default:
-		h.length = int64(len7)
+	u := payloadLen(b)
+	if u>>63 != 0 {
+		br.Discard(n)
+		return h, errLengthMSB
 	}
+	h.length = int64(u)
 	if h.masked {
-		copy(h.key[:], b[i:i+4])
+		copy(h.key[:], b[n-4:n]) // the key ends the header
 	}
 	_, _ = br.Discard(n)
 	return h, nil
@@ -116,6 +105,20 @@ func headerLen(b1 byte) int {
 		n += 4
 	}
 	return n
+}
+
+// payloadLen is the payload length in the frame header that starts b,
+// which holds the whole header (headerLen bytes). It is not checked: a
+// 64-bit length may have its top bit set.
+func payloadLen(b []byte) uint64 {
+	switch len7 := b[1] & 0x7f; len7 {
+	case 126:
+		return uint64(binary.BigEndian.Uint16(b[2:]))
+	case 127:
+		return binary.BigEndian.Uint64(b[2:])
+	default:
+		return uint64(len7)
+	}
 }
 
 // appendFrameHeader appends the header of a frame to dst, with the shortest

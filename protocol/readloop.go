@@ -1,9 +1,6 @@
 package protocol
 
-import (
-	"encoding/binary"
-	"errors"
-)
+import "errors"
 
 // ReadMessages reads messages and calls handle with each, until reading
 // fails; it returns the error ReadMessageTo would have returned (ErrIdle
@@ -102,17 +99,10 @@ func (c *Conn) messageBuffered() bool {
 			return false
 		}
 		n := headerLen(b[1])
-		len7 := b[1] & 0x7f
 		if len(b) < n {
 			return false
 		}
-		length := uint64(len7)
-		switch len7 {
-		case 126:
-			length = uint64(binary.BigEndian.Uint16(b[2:]))
-		case 127:
-			length = binary.BigEndian.Uint64(b[2:])
-		}
+		length := payloadLen(b)
 		op := opcode(b[0] & 0x0f)
 		fin := b[0]&bitFin != 0
 		if op.isControl() && (!fin || length > maxControlPayload) {

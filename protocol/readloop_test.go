@@ -357,9 +357,11 @@ func FuzzReadMessages(f *testing.F) {
 }
 
 // FuzzMessageBuffered: when messageBuffered reports the next message
-// whole, reading it needs no byte beyond the buffer. The input is cut at
-// every length; the reader under the buffer fails with errWouldBlock past
-// the cut, as the in-place loop's read would.
+// whole, reading it needs no byte beyond the buffer; and when a message
+// can be read from the buffer alone, messageBuffered reports it whole (or
+// the in-place loop would never handle one). The input is cut at every
+// length; the reader under the buffer fails with errWouldBlock past the
+// cut, as the in-place loop's read would.
 func FuzzMessageBuffered(f *testing.F) {
 	f.Add([]byte("\x81\x05hello"))
 	f.Add([]byte("\x01\x03par\x89\x02hi\x80\x01t"))
@@ -372,13 +374,13 @@ func FuzzMessageBuffered(f *testing.F) {
 			r := io.MultiReader(bytes.NewReader(in[:cut]), wouldBlockReader{})
 			c := newConn(&fuzzConn{r: r}, nil, connConfig{server: false, opts: Options{ReadBufferSize: 1024}})
 			_, _ = c.br.Peek(cut)
-			if !c.messageBuffered() {
-				c.CloseNow()
-				continue
-			}
+			whole := c.messageBuffered()
 			_, _, err := c.ReadMessage()
-			if errors.Is(err, errWouldBlock) {
+			if whole && errors.Is(err, errWouldBlock) {
 				t.Fatalf("cut at %d of %q: reported whole, but reading needed more: %v", cut, in, err)
+			}
+			if !whole && err == nil {
+				t.Fatalf("cut at %d of %q: a message was read from the buffer alone, but messageBuffered said it was not whole", cut, in)
 			}
 			c.CloseNow()
 		}
