@@ -532,7 +532,7 @@ func FuzzReadMessageTo(f *testing.F) {
 		read := func(useRoom bool) (msgs []result, rooms int, err error) {
 			nc := &fuzzConn{r: bytes.NewReader(in)}
 			c := newConn(nc, nil, connConfig{server: true,
-				opts: Options{MaxMessageSize: 1 << 20, ReadBufferSize: 256 << 10, CloseTimeout: time.Millisecond}})
+				opts: Options{MaxMessageSize: 1 << 20, ReadBufferSize: len(in), CloseTimeout: time.Millisecond}})
 			defer c.CloseNow()
 			room := RoomFunc(func(_ MessageType, n int) []byte { rooms++; return make([]byte, n) })
 			for range 100 {
