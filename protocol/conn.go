@@ -447,6 +447,7 @@ func (r *connReader) socket() *socketReader {
 // releaseSocket gives the socketReader back to its pool (Park).
 func (r *connReader) releaseSocket() {
 	if r.sock != nil {
+		r.sock.forget()
 		socketReaders.Put(r.sock)
 		r.sock = nil
 	}

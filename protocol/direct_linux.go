@@ -24,12 +24,14 @@ import (
 // nc gives no access to one (TLS, net.Pipe, wrappers): the Conn then always
 // writes through nc.Write. The RawConn holds the descriptor open for the
 // duration of each attempt, so a concurrent Close cannot make us write to a
-// reused descriptor.
+// reused descriptor. On a TCP socket it also turns on TCP_INQ (see
+// socketReader.inq).
 func socketOf(nc net.Conn) syscall.RawConn {
 	var sc syscall.Conn
+	tcp := false
 	switch c := nc.(type) {
 	case *net.TCPConn:
-		sc = c
+		sc, tcp = c, true
 	case *net.UnixConn:
 		sc = c
 	default:
@@ -39,8 +41,19 @@ func socketOf(nc net.Conn) syscall.RawConn {
 	if err != nil {
 		return nil
 	}
+	if tcp {
+		// Without it (a kernel before 4.18) reads carry no hint, and
+		// payloadReady asks FIONREAD as before.
+		_ = raw.Control(func(fd uintptr) {
+			_ = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, tcpINQ, 1)
+		})
+	}
 	return raw
 }
+
+// tcpINQ is TCP_INQ, the socket option, which is also TCP_CM_INQ, the type
+// of the control message it adds to each recvmsg(2) (linux/tcp.h).
+const tcpINQ = 36
 
 // directWriter is the state of non-blocking write attempts. A Conn takes
 // one from a pool for the holder of its flusher role (Conn.flushing), so
@@ -122,6 +135,19 @@ type socketReader struct {
 	n     int
 	errno syscall.Errno
 
+	// inq is how many bytes the kernel still held for the socket after
+	// the last read, from the TCP_INQ control message that read carried
+	// (0 when it carried none: it was a read(2) (see recv), TCP_INQ is
+	// off, or the socket is not TCP).
+	// Only this reader consumes the socket, so the count can only have
+	// grown since: a lower bound, which lets payloadReady skip the
+	// FIONREAD ioctl, a system call per large message. One exception: once
+	// the peer's FIN has arrived and every byte before it was read, the
+	// kernel reports 1, so that the reader goes on to read the EOF; a read
+	// trusting that byte meets the EOF at once, without waiting.
+	inq  int
+	bulk bool // the last read that read anything filled its buffer: recv asks for inq
+
 	// Conn.readInPlace's loop; see serve.
 	serveFn func(fd uintptr) bool // r.serve, bound at the first use
 	conn    *Conn
@@ -132,9 +158,29 @@ type socketReader struct {
 	drained bool  // the last readOnce was short: the socket had no more bytes
 	closing bool  // serve left the socket's close to readInPlace
 	err     error // the read error that stopped serve
+
+	// recvmsg's arguments (see recv), last: the loop above does not touch them.
+	msg syscall.Msghdr
+	iov syscall.Iovec
+	oob [cmsgInqSpace]byte
 }
 
 var socketReaders = sync.Pool{New: func() any { return new(socketReader) }}
+
+// cmsgInqSpace is the room one TCP_CM_INQ control message (an int32)
+// takes; cmsgInqData is the offset of its value.
+const (
+	cmsgInqData  = (syscall.SizeofCmsghdr + cmsgAlign - 1) &^ (cmsgAlign - 1)
+	cmsgInqSpace = cmsgInqData + (4+cmsgAlign-1)&^(cmsgAlign-1)
+	cmsgAlign    = int(unsafe.Sizeof(uintptr(0)))
+)
+
+// kernelHas is inq: how many bytes the kernel is known to hold for the
+// socket (at least; see inq).
+func (r *socketReader) kernelHas() int { return r.inq }
+
+// forget drops what r knows of its socket, before it goes back to the pool.
+func (r *socketReader) forget() { r.inq, r.bulk = 0, false }
 
 // read reads into p (len(p) > 0) from raw, waiting in the netpoller while
 // the socket is empty, as net.Conn.Read does: deadlines, a Close and EOF
@@ -157,10 +203,10 @@ func (r *socketReader) read(raw syscall.RawConn, p []byte) (int, error) {
 	return r.n, nil
 }
 
-// attempt is one non-blocking read(2); false asks RawConn.Read to wait for
+// attempt is one non-blocking read; false asks RawConn.Read to wait for
 // input and call it again.
 func (r *socketReader) attempt(fd uintptr) bool {
-	n, e := sysRead(fd, r.buf)
+	n, e := r.recv(fd, r.buf)
 	switch e {
 	case 0:
 		r.n = n
@@ -170,6 +216,48 @@ func (r *socketReader) attempt(fd uintptr) bool {
 		r.errno = e
 	}
 	return true
+}
+
+// recv is one non-blocking read of fd into p (len(p) > 0), retried when a
+// signal interrupts it. After a read that filled its buffer, as the reads
+// of a large message do (an EAGAIN in between does not count), it is
+// recvmsg(2), which brings the TCP_INQ count into r.inq; after a short
+// read it is read(2), which costs less: on the 1000x1x32B echo,
+// recvmsg for every read cost 0.4 µs more per message (docs/benchmarks.md,
+// "What to change", item 12).
+func (r *socketReader) recv(fd uintptr, p []byte) (int, syscall.Errno) {
+	r.inq = 0
+	if !r.bulk {
+		n, e := sysRead(fd, p)
+		if e == 0 {
+			r.bulk = n == len(p)
+		}
+		return n, e
+	}
+	r.iov.Base = &p[0]
+	r.iov.SetLen(len(p))
+	r.msg.Iov, r.msg.Iovlen = &r.iov, 1
+	r.msg.Control = &r.oob[0]
+	var n uintptr
+	var e syscall.Errno
+	for {
+		r.msg.SetControllen(len(r.oob))
+		n, _, e = syscall.RawSyscall(syscall.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.msg)), 0)
+		if e != syscall.EINTR {
+			break
+		}
+	}
+	if e == 0 && int(r.msg.Controllen) >= cmsgInqData+4 {
+		h := (*syscall.Cmsghdr)(unsafe.Pointer(&r.oob[0]))
+		if h.Level == syscall.IPPROTO_TCP && h.Type == tcpINQ {
+			r.inq = int(*(*int32)(unsafe.Pointer(&r.oob[cmsgInqData])))
+		}
+	}
+	r.iov.Base, r.msg.Iov, r.msg.Control = nil, nil, nil // do not keep p reachable
+	if e == 0 {
+		r.bulk = int(n) == len(p)
+	}
+	return int(n), e
 }
 
 // sysRead is one non-blocking read(2) of fd into p (len(p) > 0), retried

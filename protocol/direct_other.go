@@ -30,5 +30,8 @@ func (*socketReader) read(syscall.RawConn, []byte) (int, error) { return 0, erro
 
 func (*socketReader) readOnce([]byte) (int, error) { return 0, errors.ErrUnsupported }
 
+func (*socketReader) kernelHas() int { return 0 }
+func (*socketReader) forget()        {}
+
 // readInPlace is never called: without a socket, inPlaceReady is false.
 func (c *Conn) readInPlace(RoomFunc, func(MessageType, []byte)) error { return nil }

@@ -110,10 +110,10 @@ func (r *socketReader) serveOnce() (wait bool) {
 	}
 }
 
-// readOnce is readNet inside serve: one non-blocking read(2) of the
-// socket, whose shortness serve remembers.
+// readOnce is readNet inside serve: one non-blocking read of the socket,
+// whose shortness serve remembers.
 func (r *socketReader) readOnce(p []byte) (int, error) {
-	n, e := sysRead(uintptr(r.fd), p)
+	n, e := r.recv(uintptr(r.fd), p)
 	switch {
 	case e == syscall.EAGAIN:
 		return 0, errWouldBlock

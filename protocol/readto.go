@@ -30,9 +30,10 @@ type RoomFunc func(typ MessageType, n int) []byte
 // room is asked for a destination only for a message that is one final,
 // uncompressed text or binary frame of at least 16 KiB, within
 // Options.MaxMessageSize and Options.MaxFrameSize, whose whole payload is
-// already in the read buffer or in the kernel's socket buffer (ioctl
-// FIONREAD; on connections where the kernel cannot be asked, such as TLS,
-// or outside Linux, only the read buffer counts). Filling it then never
+// already in the read buffer or in the kernel's socket buffer (as the
+// TCP_INQ count of the last read, or else the FIONREAD ioctl, tells; on
+// connections where the kernel cannot be asked, such as TLS, or outside
+// Linux, only the read buffer counts). Filling it then never
 // waits for the network, so a caller may hold a lock shared with other
 // connections between room's call and ReadMessageTo's return. Fragmented,
 // compressed and smaller messages, and messages whose payload is still on
@@ -80,11 +81,15 @@ func (c *Conn) readDirect(room RoomFunc, typ MessageType, h *frameHeader) (p []b
 
 // payloadReady reports whether n more bytes can be read without waiting
 // for the network: they are in the read buffer (with the bytes buffered
-// before the upgrade), or those plus what the kernel holds for the socket.
-// Reading goroutine only.
+// before the upgrade), or those plus what the kernel holds for the socket,
+// as the last read's TCP_INQ count tells or else FIONREAD. Reading
+// goroutine only.
 func (c *Conn) payloadReady(n int64) bool {
 	have := int64(c.br.Buffered() + len(c.rd.prefix))
 	if have >= n {
+		return true
+	}
+	if s := c.rd.sock; s != nil && have+int64(s.kernelHas()) >= n {
 		return true
 	}
 	k := socketInq(c.raw)

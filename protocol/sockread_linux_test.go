@@ -90,15 +90,78 @@ func TestSocketReaderNoAlloc(t *testing.T) {
 	srv, cli := tcpPair(t)
 	raw := socketOf(srv)
 	var sr socketReader
-	p := make([]byte, 16)
 	msg := []byte("x")
-	allocs := testing.AllocsPerRun(100, func() {
-		cli.Write(msg)
-		if n, err := sr.read(raw, p); n != 1 || err != nil {
-			t.Fatalf("read = %d, %v", n, err)
+	// A 16-byte buffer: short reads, read(2). A 1-byte one: every read
+	// fills it, so the next is recvmsg (see recv).
+	for _, size := range []int{16, 1} {
+		p := make([]byte, size)
+		allocs := testing.AllocsPerRun(100, func() {
+			cli.Write(msg)
+			if n, err := sr.read(raw, p); n != 1 || err != nil {
+				t.Fatalf("read = %d, %v", n, err)
+			}
+		})
+		if allocs != 0 {
+			t.Fatalf("%v allocations per read into %d bytes, want 0", allocs, size)
 		}
-	})
-	if allocs != 0 {
-		t.Fatalf("%v allocations per read, want 0", allocs)
+	}
+}
+
+// TestSocketReaderInqHint checks the TCP_INQ count a read leaves in
+// socketReader.inq, which payloadReady trusts as a lower bound of what the
+// kernel holds. A read whose last read that read anything filled its
+// buffer asks for the count (recvmsg); others do not (read(2)) and leave 0. The count is
+// exactly the bytes left after the read, and 1 when only the peer's FIN is
+// left: the one overstatement, which the next read meets at once as EOF.
+func TestSocketReaderInqHint(t *testing.T) {
+	srv, cli := tcpPair(t)
+	raw := socketOf(srv)
+	var sr socketReader
+	waitInq := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for socketInq(raw) < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("FIONREAD = %d after 5s; want %d", socketInq(raw), n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	read := func(size, want, wantInq int) {
+		t.Helper()
+		if n, err := sr.read(raw, make([]byte, size)); n != want || err != nil {
+			t.Fatalf("read of %d = %d, %v; want %d, nil", size, n, err, want)
+		}
+		if got := sr.kernelHas(); got != wantInq {
+			t.Fatalf("after a read of %d bytes, kernelHas = %d; want %d", want, got, wantInq)
+		}
+	}
+
+	cli.Write(make([]byte, 1000))
+	waitInq(1000)
+	read(300, 300, 0)   // the first read: read(2)
+	read(300, 300, 400) // after a full read: recvmsg
+	read(300, 300, 100) // recvmsg again
+	read(300, 100, 0)   // the rest, short: the kernel holds nothing
+
+	cli.Write(make([]byte, 600))
+	waitInq(600)
+	read(300, 300, 0) // after a short read: read(2)
+	read(300, 300, 0) // after a full read: recvmsg, the kernel holds nothing
+	go func() {
+		time.Sleep(20 * time.Millisecond) // the reader meets EAGAIN first
+		cli.Write(make([]byte, 500))
+	}()
+	read(100, 100, 400) // an EAGAIN does not make the read after it read(2)
+	read(1000, 400, 0)
+
+	cli.Write([]byte("bye"))
+	cli.CloseWrite()
+	waitInq(3)
+	time.Sleep(20 * time.Millisecond) // the FIN follows the bytes on loopback
+	read(1, 1, 0)                     // after a short read: read(2)
+	read(2, 2, 1)                     // recvmsg: only the FIN is left
+	if n, err := sr.read(raw, make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Fatalf("read at FIN = %d, %v; want io.EOF", n, err)
 	}
 }
