@@ -136,15 +136,15 @@ type socketReader struct {
 	errno syscall.Errno
 
 	// inq is how many bytes the kernel still held for the socket after
-	// the last read, from the TCP_INQ control message that read carried
-	// (0 when it carried none: it was a read(2) (see recv), TCP_INQ is
-	// off, or the socket is not TCP).
-	// Only this reader consumes the socket, so the count can only have
-	// grown since: a lower bound, which lets payloadReady skip the
-	// FIONREAD ioctl, a system call per large message. One exception: once
-	// the peer's FIN has arrived and every byte before it was read, the
-	// kernel reports 1, so that the reader goes on to read the EOF; a read
-	// trusting that byte meets the EOF at once, without waiting.
+	// the last read, from the TCP_INQ control message that read carried;
+	// 0 when it carried none (it was a read(2), see recv; TCP_INQ is off;
+	// the socket is not TCP). Only this reader consumes the socket, so the
+	// count can only have grown since: a lower bound, which lets
+	// payloadReady skip the FIONREAD ioctl, a system call per large
+	// message. One exception: once the peer's FIN has arrived and every
+	// byte before it was read, the kernel reports 1, so that the reader
+	// goes on to read the EOF; a read trusting that byte meets the EOF at
+	// once, without waiting.
 	inq  int
 	bulk bool // the last read that read anything filled its buffer: recv asks for inq
 
