@@ -154,6 +154,40 @@ func TestReadMessageToDirect(t *testing.T) {
 	peer.closeNormally()
 }
 
+// TestReadMessageToCountFromRead: the read that finishes a large message's
+// payload brings the kernel's count of what follows (TCP_INQ), so the next
+// large message is found whole without asking FIONREAD.
+func TestReadMessageToCountFromRead(t *testing.T) {
+	srv, peer := acceptRaw(t, Options{})
+	needSocketInq(t, srv)
+	payload := bytes.Repeat([]byte{1, 2, 3, 4}, 5<<10) // 20 KiB: two fit in the kernel's buffer
+	frame := peer.frame(0x82, payload)
+	go func() { _, _ = peer.nc.Write(append(append([]byte(nil), frame...), frame...)) }()
+	waitInq(t, srv, 2*len(frame))
+	rec := &roomRecorder{}
+	for i := range 2 {
+		if _, p, err := srv.ReadMessageTo(rec.room); err != nil || !bytes.Equal(p, payload) {
+			t.Fatalf("message %d: %d bytes, %v", i, len(p), err)
+		}
+		if i == 0 {
+			if got := srv.rd.sock.kernelHas(); got != len(frame) {
+				t.Fatalf("after the first message, the last read's count is %d; want the second frame's %d", got, len(frame))
+			}
+		}
+	}
+	if rec.calls != 2 {
+		t.Fatalf("room called %d times; want 2", rec.calls)
+	}
+	go func() {
+		for {
+			if _, _, err := srv.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	peer.closeNormally()
+}
+
 // TestReadMessageToClientRole: a client reads unmasked server frames into
 // the room the same way.
 func TestReadMessageToClientRole(t *testing.T) {
