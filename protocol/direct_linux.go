@@ -20,9 +20,9 @@ import (
 // enough that sysmon would otherwise hand the goroutine's P to another
 // thread (and wake one to take it) in the middle of the copy.
 
-// socketOf returns the socket under nc for non-blocking writes, or nil when
-// nc gives no access to one (TLS, net.Pipe, wrappers): the Conn then always
-// writes through nc.Write. The RawConn holds the descriptor open for the
+// socketOf returns the socket under nc for raw reads and writes, or nil when
+// nc gives no access to one (TLS, net.Pipe, wrappers): the Conn then reads
+// and writes through nc. The RawConn holds the descriptor open for the
 // duration of each attempt, so a concurrent Close cannot make us write to a
 // reused descriptor. On a TCP socket it also turns on TCP_INQ (see
 // socketReader.inq).

@@ -1,14 +1,16 @@
 package protocol
 
 // directReadMin is the smallest payload ReadMessageTo offers to a RoomFunc.
-// Below it the copy the direct read saves is not worth the FIONREAD ioctl
-// that tells whether the payload has arrived. BenchmarkDirectReadCosts, on
-// the 2-core KVM machine of docs/benchmarks.md: the ioctl 0.5 µs; a copy
-// with warm caches 0.24 µs at 8 KiB, 0.5 at 16, 1.3 at 32, 2.8 at 64 (the
-// host's copy into guest memory runs colder: ~4 µs at 64 KiB in the echo
-// profile). At 16 KiB the saving matches the ioctl with warm caches and
-// exceeds it in the host; at 8 KiB BenchmarkReadMessageTo measured the
-// direct read 15% dearer than ReadMessage plus a copy.
+// It was set when every direct read paid a FIONREAD ioctl to learn whether
+// the payload had arrived. BenchmarkDirectReadCosts, on the 2-core KVM
+// machine of docs/benchmarks.md: the ioctl 0.5 µs; a copy with warm caches
+// 0.24 µs at 8 KiB, 0.5 at 16, 1.3 at 32, 2.8 at 64 (the host's copy into
+// guest memory runs colder: ~4 µs at 64 KiB in the echo profile); and
+// BenchmarkReadMessageTo then measured the direct read 15% dearer than
+// ReadMessage plus a copy at 8 KiB. Since the count mostly comes with the
+// read (TCP_INQ, see payloadReady), the direct read at 8 KiB is ~3% cheaper
+// and at 4 KiB dearer (docs/benchmarks.md, "What to change", item 12): too
+// little, inside the noise, to move the threshold.
 const directReadMin = 16 << 10
 
 // RoomFunc lends ReadMessageTo the destination of a message's payload. It

@@ -148,10 +148,13 @@ func TestSocketReaderInqHint(t *testing.T) {
 	waitInq(600)
 	read(300, 300, 0) // after a short read: read(2)
 	read(300, 300, 0) // after a full read: recvmsg, the kernel holds nothing
-	go func() {
-		time.Sleep(20 * time.Millisecond) // the reader meets EAGAIN first
-		cli.Write(make([]byte, 500))
-	}()
+	var e syscall.Errno
+	_ = raw.Control(func(fd uintptr) { _, e = sr.recv(fd, make([]byte, 100)) })
+	if e != syscall.EAGAIN {
+		t.Fatalf("a read of the empty socket: errno %v; want EAGAIN", e)
+	}
+	cli.Write(make([]byte, 500))
+	waitInq(500)
 	read(100, 100, 400) // an EAGAIN does not make the read after it read(2)
 	read(1000, 400, 0)
 
