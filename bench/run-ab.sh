@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # run-ab.sh REV: socklet at git revision REV against socklet as it is in
-# this worktree, on one load row, in interleaved pairs (REV, then this
-# tree, RUNS times), printing the server CPU per message of each run as
-# run-echo.sh computes it. On a shared machine the load of other processes
-# moves every number by 10-30%; pairs run seconds apart see about the same
-# load, so "which of the two costs less" survives the noise better than
-# the medians of run-echo.sh. Both servers are bench/cmd/sockletprof with
-# the embedded demo's config (/echo: the Rust echo plugin, one instance).
+# this worktree, on one load row, in RUNS interleaved pairs (REV first in
+# odd pairs, this tree first in even ones), printing the server CPU per
+# message of each run as run-echo.sh computes it. On a shared machine the
+# load of other processes moves every number by 10-30%; pairs run seconds
+# apart see about the same load, so "which of the two costs less" survives
+# the noise better than the medians of run-echo.sh. Both servers are
+# bench/cmd/sockletprof with the embedded demo's config (/echo: the Rust
+# echo plugin, two instances).
 #
 # Environment: RUNS (default 5), DURATION (5s), WARMUP (1s), CONNS (10),
 # INFLIGHT (2), SIZE (65536), PORT (18190; not run-echo.sh's ports, so both
@@ -42,7 +43,11 @@ sec() { case $1 in *ms) echo "${1%ms} / 1000" | bc -l ;; *s) echo "${1%s}" ;; es
 secs=$(echo "$(sec "$DURATION") + $(sec "$WARMUP")" | bc -l)
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg); ${CONNS}x${INFLIGHT}x${SIZE}B, runs=$RUNS duration=$DURATION"
 for i in $(seq "$RUNS"); do
-  for bin in "socklet-$REV" socklet-tree; do
+  # Odd rounds run REV first, even rounds this tree first: neither always
+  # runs right after the other stopped.
+  order=("socklet-$REV" socklet-tree)
+  if ((i % 2 == 0)); then order=(socklet-tree "socklet-$REV"); fi
+  for bin in "${order[@]}"; do
     "$BIN/$bin" -config ../cmd/socklet/demo/socklet.toml -listen "127.0.0.1:$PORT" -pprof "127.0.0.1:$((PORT + 1))" >"$BIN/server.log" 2>&1 &
     PID=$!
     for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run-echo.sh: the issue 4 throughput comparison. Builds socklet (serving its
-# embedded demo, whose /echo is a Rust Wasm plugin), echo-gorilla, echo-gws
-# and loadgen, then runs every load row against one server at a time, RUNS
+# embedded demo, whose /echo is a Rust Wasm plugin), echo-gorilla, echo-gws,
+# echo-protocol and loadgen, then runs every load row against one server at a time, RUNS
 # times each, and prints the median of each row as a Markdown table, then
 # how many rounds the first of SERVERS cost less CPU per message than each
 # of the others.
@@ -10,9 +10,10 @@
 # ROWS (space-separated row names; by default the four rows of issue 4,
 # without 100x1x32B), SERVERS (default "socklet gws gws-seq gorilla";
 # gws-seq is gws without ParallelEnabled; gws-stack is gws-seq writing each
-# echo from STACK (default 24) calls deeper, an experiment on cold stacks:
-# docs/benchmarks.md, "What to change", item 11). Loopback only; every
-# process started here is killed by its PID on exit.
+# echo from STACK (default 24) calls deeper, an experiment on cold stacks;
+# protocol is socklet's protocol package echoing from Go, without the
+# plugin: docs/benchmarks.md, "What to change", item 11). Loopback only;
+# every process started here is killed by its PID on exit.
 set -euo pipefail
 cd "$(dirname "$0")"
 RUNS=${RUNS:-3}
@@ -41,7 +42,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 (cd .. && go build -o "$BIN/socklet" ./cmd/socklet)
-go build -o "$BIN/" ./cmd/loadgen ./cmd/echo-gorilla ./cmd/echo-gws
+go build -o "$BIN/" ./cmd/loadgen ./cmd/echo-gorilla ./cmd/echo-gws ./cmd/echo-protocol
 
 start_server() { # name -> sets SERVER_PID, URL
   case $1 in
@@ -55,6 +56,8 @@ start_server() { # name -> sets SERVER_PID, URL
              URL=ws://127.0.0.1:18083/echo; PORT=18083 ;;
     gws-stack) "$BIN/echo-gws" -parallel=false -stack "${STACK:-24}" -addr 127.0.0.1:18084 >"$BIN/server.log" 2>&1 &
              URL=ws://127.0.0.1:18084/echo; PORT=18084 ;;
+    protocol) "$BIN/echo-protocol" -addr 127.0.0.1:18085 >"$BIN/server.log" 2>&1 &
+             URL=ws://127.0.0.1:18085/echo; PORT=18085 ;;
   esac
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
@@ -84,12 +87,19 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg), runs=$RUNS duration=$DURATION"
 # Runs are interleaved (run 1 of every server, then run 2, ...) so that a
-# burst of load from other processes does not fall on one server only.
+# burst of load from other processes does not fall on one server only, and
+# each round starts one server further along SERVERS, so that no server
+# always runs first (or last) after the previous one stopped.
+read -ra SERVER_LIST <<<"$SERVERS"
+rotated() { # round -> SERVERS, rotated left by round-1
+  local n=${#SERVER_LIST[@]} k
+  for ((k = 0; k < n; k++)); do echo "${SERVER_LIST[(($1 - 1 + k) % n)]}"; done
+}
 for row in "${ALL_ROWS[@]}"; do
   read -r name conns inflight size binary <<<"$row"
   [[ " $ROWS " == *" $name "* ]] || continue
   for i in $(seq "$RUNS"); do
-    for srv in $SERVERS; do
+    for srv in $(rotated "$i"); do
       start_server "$srv"
       cpu0=$(cpu_ticks "$SERVER_PID")
       out=$(timeout 120 "$BIN/loadgen" -url "$URL" -conns "$conns" -inflight "$inflight" \
