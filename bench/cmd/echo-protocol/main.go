@@ -26,6 +26,17 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("echo-protocol listening on %s", *addr)
+	log.Fatal(serveEcho(ln, poller))
+}
+
+// serveEcho accepts connections on ln and echoes on each until Accept
+// fails, and returns that error.
+func serveEcho(ln net.Listener, poller *protocol.Poller) error {
 	// The options `socklet serve` gives a route by default.
 	u := &protocol.Upgrader{Options: protocol.Options{
 		ReleaseReadBuffer:  true,
@@ -35,15 +46,10 @@ func main() {
 		IdleTimeout:        config.DefaultIdleTimeout,
 		PingInterval:       config.DefaultPingInterval,
 	}}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		log.Fatal(err)
-	}
-	log.Printf("echo-protocol listening on %s", *addr)
 	for {
 		nc, err := ln.Accept()
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
 		go serve(u, nc)
 	}
