@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # run-echo.sh: the issue 4 throughput comparison. Builds socklet (serving its
 # embedded demo, whose /echo is a Rust Wasm plugin), echo-gorilla, echo-gws,
-# echo-protocol and loadgen, then runs every load row against one server at a time, RUNS
-# times each, and prints the median of each row as a Markdown table, then
-# how many rounds the first of SERVERS cost less CPU per message than each
-# of the others.
+# echo-protocol and loadgen, then runs every load row against one server at
+# a time, RUNS rounds each, and prints the median of each row as a Markdown
+# table, then in how many rounds the first of SERVERS cost less CPU per
+# message than each of the others.
 #
 # Environment: RUNS (default 3), DURATION (default 10s), WARMUP (default 1s),
 # ROWS (space-separated row names; by default the four rows of issue 4,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -59,10 +60,17 @@ func acceptRaw(t *testing.T, opts Options) (*Conn, *rawPeer) {
 // No goroutine may be reading c.
 func waitInq(t *testing.T, c *Conn, n int) {
 	t.Helper()
+	waitKernel(t, c.raw, n-c.Buffered())
+}
+
+// waitKernel waits until the kernel holds at least n bytes for the socket
+// under raw (FIONREAD), for 5 s at most.
+func waitKernel(t *testing.T, raw syscall.RawConn, n int) {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for c.Buffered()+socketInq(c.raw) < n {
+	for socketInq(raw) < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d bytes buffered and %d in the kernel, want %d", c.Buffered(), socketInq(c.raw), n)
+			t.Fatalf("%d bytes in the kernel after 5s, want %d", socketInq(raw), n)
 		}
 		time.Sleep(time.Millisecond)
 	}

@@ -117,16 +117,6 @@ func TestSocketReaderInqHint(t *testing.T) {
 	srv, cli := tcpPair(t)
 	raw := socketOf(srv)
 	var sr socketReader
-	waitInq := func(n int) {
-		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for socketInq(raw) < n {
-			if time.Now().After(deadline) {
-				t.Fatalf("FIONREAD = %d after 5s; want %d", socketInq(raw), n)
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
 	read := func(size, want, wantInq int) {
 		t.Helper()
 		if n, err := sr.read(raw, make([]byte, size)); n != want || err != nil {
@@ -138,14 +128,14 @@ func TestSocketReaderInqHint(t *testing.T) {
 	}
 
 	cli.Write(make([]byte, 1000))
-	waitInq(1000)
+	waitKernel(t, raw, 1000)
 	read(300, 300, 0)   // the first read: read(2)
 	read(300, 300, 400) // after a full read: recvmsg
 	read(300, 300, 100) // recvmsg again
 	read(300, 100, 0)   // the rest, short: the kernel holds nothing
 
 	cli.Write(make([]byte, 600))
-	waitInq(600)
+	waitKernel(t, raw, 600)
 	read(300, 300, 0) // after a short read: read(2)
 	read(300, 300, 0) // after a full read: recvmsg, the kernel holds nothing
 	var e syscall.Errno
@@ -154,13 +144,13 @@ func TestSocketReaderInqHint(t *testing.T) {
 		t.Fatalf("a read of the empty socket: errno %v; want EAGAIN", e)
 	}
 	cli.Write(make([]byte, 500))
-	waitInq(500)
+	waitKernel(t, raw, 500)
 	read(100, 100, 400) // an EAGAIN does not make the read after it read(2)
 	read(1000, 400, 0)
 
 	cli.Write([]byte("bye"))
 	cli.CloseWrite()
-	waitInq(3)
+	waitKernel(t, raw, 3)
 	time.Sleep(20 * time.Millisecond) // the FIN follows the bytes on loopback
 	read(1, 1, 0)                     // after a short read: read(2)
 	read(2, 2, 1)                     // recvmsg: only the FIN is left

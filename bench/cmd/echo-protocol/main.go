@@ -41,6 +41,7 @@ func serveEcho(ln net.Listener, poller *protocol.Poller) error {
 	u := &protocol.Upgrader{Options: protocol.Options{
 		ReleaseReadBuffer:  true,
 		Poller:             poller,
+		MaxMessageSize:     int64(config.DefaultMaxMessageSize),
 		OutboundQueueBytes: int(config.DefaultOutboundQueue),
 		CloseTimeout:       config.DefaultCloseTimeout,
 		IdleTimeout:        config.DefaultIdleTimeout,
@@ -69,28 +70,31 @@ func serve(u *protocol.Upgrader, nc net.Conn) {
 	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
 	br := protocol.AcquireReader(nc, 4<<10) // the host's size
 	req, err := protocol.ReadRequest(br)
+	var hs protocol.Handshake
 	if err == nil {
-		var hs protocol.Handshake
-		if hs, err = u.Negotiate(req); err == nil {
-			// Upgrade takes br over and clears the deadline.
-			c := &conn{}
-			if c.ws, err = u.Upgrade(nc, br, hs, nil); err != nil {
-				return
-			}
-			c.wake = c.run
-			c.echo = func(typ protocol.MessageType, p []byte) { _ = c.ws.Write(typ, p) }
-			if c.ws.Park(c.wake) != nil {
-				go c.run()
-			}
-			return
+		hs, err = u.Negotiate(req)
+	}
+	if err != nil {
+		var he *protocol.HandshakeError
+		if errors.As(err, &he) {
+			_ = protocol.WriteReject(nc, he)
 		}
+		protocol.ReleaseReader(br)
+		_ = nc.Close()
+		return
 	}
-	var he *protocol.HandshakeError
-	if errors.As(err, &he) {
-		_ = protocol.WriteReject(nc, he)
+	// Upgrade takes br over and clears the deadline; it closes nc when it
+	// fails.
+	ws, err := u.Upgrade(nc, br, hs, nil)
+	if err != nil {
+		return
 	}
-	protocol.ReleaseReader(br)
-	_ = nc.Close()
+	c := &conn{ws: ws}
+	c.wake = c.run
+	c.echo = func(typ protocol.MessageType, p []byte) { _ = ws.Write(typ, p) }
+	if ws.Park(c.wake) != nil {
+		go c.run()
+	}
 }
 
 // run echoes messages until the connection parks or ends.
